@@ -1,0 +1,57 @@
+//! The cloud as the host sees it: a [`Backend`] answers one API call for
+//! one (account, region), and a [`Session`] binds a backend to the target a
+//! plugin is collecting, with the plugin's declared permissions in front.
+
+pub mod permissions;
+pub mod session;
+pub mod sim;
+
+use std::fmt;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+pub use crate::targets::Target;
+
+pub use permissions::Permissions;
+pub use session::Session;
+
+/// One API call, as a plugin asked for it.
+#[derive(Debug, Clone)]
+pub struct ApiCall {
+    /// Service name, e.g. `ec2`.
+    pub service: String,
+    /// Operation name, e.g. `DescribeVolumes`.
+    pub operation: String,
+    /// Parameters in wire names; always a JSON object.
+    pub params: serde_json::Map<String, Value>,
+}
+
+/// An error answered by the cloud, or produced by the host on the way
+/// (host codes start with `trawl.`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// AWS error code, e.g. `UnauthorizedOperation`.
+    pub code: String,
+    /// Message as the service gave it.
+    pub message: String,
+    /// HTTP status, or 0 when no response was received.
+    pub status: u16,
+    /// Request id, when the service gave one.
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    /// An error with the given code, message and HTTP status.
+    pub fn new(code: &str, status: u16, message: impl fmt::Display) -> Self {
+        Self { code: code.to_owned(), message: message.to_string(), status, request_id: None }
+    }
+}
+
+/// Something that answers API calls: the simulated cloud, or (later) AWS.
+pub trait Backend: Send + Sync + 'static {
+    /// Performs `call` in `target`, returning the response document in the
+    /// JSON convention described in `wit/collector.wit`.
+    fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<Value, ApiError>>;
+}

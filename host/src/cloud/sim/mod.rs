@@ -1,0 +1,101 @@
+//! The simulated cloud: the embedded default backend.
+//!
+//! It holds an [`Organization`] (the built-in demo, a generated one, or a
+//! fixture file) and answers API calls against it with AWS's shapes, real
+//! pagination tokens, AWS's error codes, and access denials where the
+//! organisation says so. Responses follow the JSON convention documented in
+//! `wit/collector.wit`, the same the AWS backend produces from the wire.
+
+mod ec2;
+pub mod generate;
+mod health;
+mod iam;
+pub mod org;
+mod page;
+mod quotas;
+mod request;
+mod sts;
+
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+pub use generate::{OrgSpec, demo};
+pub use org::{FixtureError, Organization};
+use request::Protocol;
+
+use super::{ApiCall, ApiError, Backend, Target};
+
+/// Services whose data is account-wide: the region of the call is ignored
+/// (IAM is global; Health is served from us-east-1 for every region).
+const GLOBAL_SERVICES: [&str; 3] = ["iam", "sts", "health"];
+
+/// The simulated cloud over one organisation.
+pub struct SimCloud {
+    org: Organization,
+    by_id: HashMap<String, usize>,
+}
+
+impl SimCloud {
+    /// A simulator answering for `org`.
+    pub fn new(org: Organization) -> Self {
+        let by_id = org.accounts.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        Self { org, by_id }
+    }
+
+    /// The organisation being simulated.
+    pub fn organization(&self) -> &Organization {
+        &self.org
+    }
+
+    /// Answers one call synchronously (the simulator never waits).
+    pub fn answer(&self, target: &Target, call: &ApiCall) -> Result<Value, ApiError> {
+        let Some(protocol) = Protocol::of(&call.service) else {
+            return Err(ApiError::new(
+                "trawl.UnknownService",
+                0,
+                format_args!("the simulated cloud has no service {:?}", call.service),
+            ));
+        };
+        let with_id = |mut e: ApiError| {
+            e.request_id = Some(request::request_id(target, call));
+            e
+        };
+        let account = self.by_id.get(&target.account_id).map(|&i| &self.org.accounts[i]).ok_or_else(|| {
+            with_id(ApiError::new(
+                "InvalidClientTokenId",
+                403,
+                "The security token included in the request is invalid.",
+            ))
+        })?;
+        if !GLOBAL_SERVICES.contains(&call.service.as_str()) && !account.regions.contains_key(&target.region) {
+            return Err(with_id(ApiError::new(
+                "OptInRequired",
+                401,
+                format_args!("account {} has not enabled region {}", account.id, target.region),
+            )));
+        }
+        if account.denies(&call.service, &target.region) {
+            return Err(with_id(protocol.access_denied(call, "explicit deny in a service control policy")));
+        }
+        match call.service.as_str() {
+            "ec2" => ec2::handle(account, target, call),
+            "iam" => iam::handle(account, call),
+            "sts" => sts::handle(account, call),
+            "health" => health::handle(account, call),
+            "servicequotas" => quotas::handle(account, target, call),
+            _ => unreachable!("Protocol::of knows only implemented services"),
+        }
+        .map_err(with_id)
+    }
+}
+
+impl Backend for SimCloud {
+    fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<Value, ApiError>> {
+        Box::pin(std::future::ready(self.answer(target, call)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

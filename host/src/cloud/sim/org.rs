@@ -1,0 +1,264 @@
+//! The simulated organisation: accounts, their regions and resources.
+//!
+//! This is also the format of a fixture file (`--fixture org.json`): the
+//! same structure as JSON. `host sim export` prints the built-in demo in
+//! this format, a good starting point for a fixture of one's own.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole simulated organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// Member accounts, the management account first.
+    pub accounts: Vec<Account>,
+}
+
+/// One AWS account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// 12-digit account id.
+    pub id: String,
+    /// Friendly name.
+    pub name: String,
+    /// `basic`, `developer`, `business` or `enterprise`; AWS Health answers
+    /// only for business and enterprise.
+    #[serde(default = "basic")]
+    pub support_plan: String,
+    /// Regional resources, by region name. The keys are the regions the
+    /// account has enabled.
+    pub regions: BTreeMap<String, Region>,
+    /// Account-wide IAM entities.
+    #[serde(default)]
+    pub iam: Iam,
+    /// AWS Health events affecting the account.
+    #[serde(default)]
+    pub health_events: Vec<HealthEvent>,
+    /// Places where the caller is denied (an SCP, a missing permission).
+    #[serde(default)]
+    pub denied: Vec<Denial>,
+}
+
+fn basic() -> String {
+    "basic".to_owned()
+}
+
+/// Resources of one account in one region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// EBS volumes.
+    #[serde(default)]
+    pub volumes: Vec<Volume>,
+    /// Service Quotas with their current usage.
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+}
+
+/// An EBS volume.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// `vol-...`
+    pub id: String,
+    /// Size in GiB.
+    pub size: u64,
+    /// `gp2`, `gp3`, `io1`, `io2`, `st1`, `sc1` or `standard`.
+    pub volume_type: String,
+    /// `creating`, `available`, `in-use`, `deleting`, `deleted` or `error`.
+    pub state: String,
+    /// e.g. `eu-west-1a`.
+    pub availability_zone: String,
+    /// ISO 8601, e.g. `2024-03-01T10:00:00.000Z`.
+    pub create_time: String,
+    /// Whether the volume is encrypted.
+    #[serde(default)]
+    pub encrypted: bool,
+    /// The instance it is attached to, for `in-use` volumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_to: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// IAM roles and users of an account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Iam {
+    /// Roles.
+    #[serde(default)]
+    pub roles: Vec<Principal>,
+    /// Users.
+    #[serde(default)]
+    pub users: Vec<Principal>,
+}
+
+/// An IAM role or user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Principal {
+    /// Role or user name.
+    pub name: String,
+    /// Stable id (`AROA...` or `AIDA...`).
+    pub id: String,
+    /// Path, usually `/`.
+    #[serde(default = "root_path")]
+    pub path: String,
+    /// ISO 8601 creation time.
+    pub create_date: String,
+}
+
+fn root_path() -> String {
+    "/".to_owned()
+}
+
+/// An AWS Health event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HealthEvent {
+    /// Event ARN.
+    pub arn: String,
+    /// Affected service, e.g. `EC2`.
+    pub service: String,
+    /// e.g. `AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED`.
+    pub event_type_code: String,
+    /// `issue`, `accountNotification` or `scheduledChange`.
+    pub category: String,
+    /// Affected region.
+    pub region: String,
+    /// `open`, `closed` or `upcoming`.
+    pub status: String,
+    /// Start, seconds since the epoch.
+    pub start_time: f64,
+}
+
+/// A service quota and what the account uses of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// e.g. `ec2`.
+    pub service_code: String,
+    /// e.g. `L-1216C47A`.
+    pub code: String,
+    /// e.g. `Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances`.
+    pub name: String,
+    /// The quota value.
+    pub value: f64,
+    /// e.g. `None` or `Count`.
+    #[serde(default = "none_unit")]
+    pub unit: String,
+    /// Whether an increase can be requested.
+    #[serde(default)]
+    pub adjustable: bool,
+    /// Current usage, in the quota's unit (what CloudWatch AWS/Usage shows).
+    #[serde(default)]
+    pub usage: f64,
+}
+
+fn none_unit() -> String {
+    "None".to_owned()
+}
+
+/// Where calls are denied: everything, one region, one service, or one
+/// service in one region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Denial {
+    /// Only in this region (all regions when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Only for this service (all services when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// A fixture file that cannot be used, with the file named.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The fixture path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid organisation document.
+    #[error("{path}: not a valid organisation fixture: {source}")]
+    Parse {
+        /// The fixture path.
+        path: String,
+        /// Where and why parsing failed.
+        source: serde_json::Error,
+    },
+    /// The document parsed but says something impossible.
+    #[error("{path}: {problem}")]
+    Invalid {
+        /// The fixture path.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl Organization {
+    /// Reads and checks a fixture file.
+    pub fn from_file(path: &Path) -> Result<Self, FixtureError> {
+        let shown = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
+        let org: Organization =
+            serde_json::from_str(&text).map_err(|source| FixtureError::Parse { path: shown.clone(), source })?;
+        org.check().map_err(|problem| FixtureError::Invalid { path: shown, problem })?;
+        Ok(org)
+    }
+
+    /// Checks what serde cannot: ids, duplicates, empty organisations.
+    pub fn check(&self) -> Result<(), String> {
+        if self.accounts.is_empty() {
+            return Err("the organisation has no accounts".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &self.accounts {
+            if a.id.len() != 12 || !a.id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("account id {:?} is not 12 digits", a.id));
+            }
+            if !seen.insert(&a.id) {
+                return Err(format!("account {} appears twice", a.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The account with this id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// Every region any account has enabled, sorted.
+    pub fn regions(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.accounts.iter().flat_map(|a| a.regions.keys().cloned()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+impl Account {
+    /// True when a call to `service` in `region` is denied.
+    pub fn denies(&self, service: &str, region: &str) -> bool {
+        self.denied.iter().any(|d| {
+            d.region.as_deref().is_none_or(|r| r == region) && d.service.as_deref().is_none_or(|s| s == service)
+        })
+    }
+
+    /// True when the account has a support plan that includes AWS Health.
+    pub fn has_health_api(&self) -> bool {
+        matches!(self.support_plan.as_str(), "business" | "enterprise")
+    }
+}

@@ -1,0 +1,55 @@
+//! Service Quotas: GetServiceQuota and ListServiceQuotas (awsJson1_1).
+
+use serde_json::{Value, json};
+
+use super::org::{Account, Quota};
+use super::page;
+use super::request::{Protocol, int, invalid, text};
+use crate::cloud::{ApiCall, ApiError, Target};
+
+const P: Protocol = Protocol::Json;
+
+/// Answers one Service Quotas call.
+pub fn handle(account: &Account, target: &Target, call: &ApiCall) -> Result<Value, ApiError> {
+    let quotas = account.regions.get(&target.region).map(|r| r.quotas.as_slice()).unwrap_or_default();
+    let params = &call.params;
+    let service = text(params, "ServiceCode").ok_or_else(|| invalid(P, "ServiceCode is required"))?;
+    match call.operation.as_str() {
+        "GetServiceQuota" => {
+            let code = text(params, "QuotaCode").ok_or_else(|| invalid(P, "QuotaCode is required"))?;
+            quotas
+                .iter()
+                .find(|q| q.service_code == service && q.code == code)
+                .map(|q| json!({ "Quota": quota_json(q, account, target) }))
+                .ok_or_else(|| {
+                    ApiError::new("NoSuchResourceException", 400, format_args!("quota {service}/{code} does not exist"))
+                })
+        }
+        "ListServiceQuotas" => {
+            let size = int(P, params, "MaxResults", 1..=100)?;
+            let matching: Vec<&Quota> = quotas.iter().filter(|q| q.service_code == service).collect();
+            let start = page::offset(P, "ListServiceQuotas", text(params, "NextToken"))?;
+            let (items, next) = page::slice(&matching, start, size);
+            let mut out = json!({ "Quotas": items.iter().map(|q| quota_json(q, account, target)).collect::<Vec<_>>() });
+            if let Some(next) = next {
+                out["NextToken"] = page::token("ListServiceQuotas", next).into();
+            }
+            Ok(out)
+        }
+        _ => Err(P.unknown_operation(call)),
+    }
+}
+
+fn quota_json(q: &Quota, account: &Account, target: &Target) -> Value {
+    json!({
+        "ServiceCode": q.service_code,
+        "ServiceName": q.service_code.to_uppercase(),
+        "QuotaArn": format!("arn:aws:servicequotas:{}:{}:{}/{}", target.region, account.id, q.service_code, q.code),
+        "QuotaCode": q.code,
+        "QuotaName": q.name,
+        "Value": q.value,
+        "Unit": q.unit,
+        "Adjustable": q.adjustable,
+        "GlobalQuota": false,
+    })
+}

@@ -1,0 +1,193 @@
+use serde_json::{Value, json};
+
+use super::*;
+
+fn demo_cloud() -> SimCloud {
+    SimCloud::new(demo())
+}
+
+fn target(account: &str, region: &str) -> Target {
+    Target { account_id: account.into(), account_name: String::new(), region: region.into() }
+}
+
+fn call(service: &str, operation: &str, params: Value) -> ApiCall {
+    let Value::Object(params) = params else { panic!("params must be an object") };
+    ApiCall { service: service.into(), operation: operation.into(), params }
+}
+
+/// Follows `token_out` -> `token_in` until the end, returning every page.
+fn all_pages(sim: &SimCloud, s: &Target, mut c: ApiCall, token_out: &str, token_in: &str) -> Vec<Value> {
+    let mut pages = Vec::new();
+    loop {
+        let page = sim.answer(s, &c).unwrap();
+        let next = page.get(token_out).and_then(Value::as_str).map(str::to_owned);
+        pages.push(page);
+        match next {
+            Some(t) if pages.last().unwrap().get("IsTruncated") != Some(&json!("false")) => {
+                c.params.insert(token_in.into(), t.into());
+            }
+            _ => return pages,
+        }
+        assert!(pages.len() < 1000, "pagination does not end");
+    }
+}
+
+fn ids(pages: &[Value], list: &str, id: &str) -> Vec<String> {
+    pages
+        .iter()
+        .flat_map(|p| p.get(list).and_then(Value::as_array).cloned().unwrap_or_default())
+        .map(|v| v[id].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn describe_volumes_pages_cover_every_volume_once() {
+    let sim = demo_cloud();
+    let s = target("222222222222", "eu-west-1");
+    let everything = sim.answer(&s, &call("ec2", "DescribeVolumes", json!({}))).unwrap();
+    assert!(everything.get("nextToken").is_none(), "no MaxResults means one page");
+    let expected = ids(&[everything], "volumeSet", "volumeId");
+    assert!(expected.len() > 5, "the demo should need several pages of 5");
+
+    let pages = all_pages(&sim, &s, call("ec2", "DescribeVolumes", json!({"MaxResults": 5})), "nextToken", "NextToken");
+    assert_eq!(pages.len(), expected.len().div_ceil(5));
+    assert!(pages[..pages.len() - 1].iter().all(|p| p["volumeSet"].as_array().unwrap().len() == 5));
+    assert_eq!(ids(&pages, "volumeSet", "volumeId"), expected);
+}
+
+#[test]
+fn describe_volumes_uses_wire_names_and_string_leaves() {
+    let sim = demo_cloud();
+    let page = sim.answer(&target("111111111111", "us-east-1"), &call("ec2", "DescribeVolumes", json!({}))).unwrap();
+    let v = &page["volumeSet"][0];
+    for key in ["volumeId", "size", "availabilityZone", "status", "createTime", "volumeType", "encrypted"] {
+        assert!(v[key].is_string(), "{key} should be a string leaf: {v}");
+    }
+    let in_use = page["volumeSet"].as_array().unwrap().iter().find(|v| v["status"] == "in-use").unwrap();
+    assert_eq!(in_use["attachmentSet"][0]["status"], "attached");
+}
+
+#[test]
+fn status_filter_and_max_results_bounds() {
+    let sim = demo_cloud();
+    let s = target("333333333333", "us-east-1");
+    let filter = json!({"Filter": [{"Name": "status", "Value": ["available"]}], "MaxResults": "500"});
+    let page = sim.answer(&s, &call("ec2", "DescribeVolumes", filter)).unwrap();
+    let statuses: Vec<&Value> = page["volumeSet"].as_array().unwrap().iter().map(|v| &v["status"]).collect();
+    assert!(!statuses.is_empty() && statuses.iter().all(|s| *s == "available"));
+
+    for bad in [json!({"MaxResults": 4}), json!({"MaxResults": 501}), json!({"MaxResults": "x"})] {
+        let e = sim.answer(&s, &call("ec2", "DescribeVolumes", bad)).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("InvalidParameterValue", 400));
+    }
+    let e = sim
+        .answer(&s, &call("ec2", "DescribeVolumes", json!({"Filter": [{"Name": "colour", "Value": ["red"]}]})))
+        .unwrap_err();
+    assert!(e.message.contains("colour"), "{e}");
+}
+
+#[test]
+fn a_token_from_another_operation_is_refused() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    let roles = sim.answer(&s, &call("iam", "ListRoles", json!({"MaxItems": 2}))).unwrap();
+    let marker = roles["Marker"].as_str().unwrap();
+    let e = sim.answer(&s, &call("ec2", "DescribeVolumes", json!({"MaxResults": 5, "NextToken": marker}))).unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+}
+
+#[test]
+fn access_denied_where_the_org_denies_it_in_each_protocol() {
+    let sim = demo_cloud();
+    let denied = target("444444444444", "ap-northeast-2");
+    let e = sim.answer(&denied, &call("ec2", "DescribeVolumes", json!({}))).unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("UnauthorizedOperation", 403));
+    assert!(e.request_id.is_some());
+    let e =
+        sim.answer(&denied, &call("servicequotas", "ListServiceQuotas", json!({"ServiceCode": "ec2"}))).unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+    // The same account elsewhere, and other accounts there, are fine.
+    assert!(sim.answer(&target("444444444444", "eu-west-1"), &call("ec2", "DescribeVolumes", json!({}))).is_ok());
+    assert!(sim.answer(&target("111111111111", "ap-northeast-2"), &call("ec2", "DescribeVolumes", json!({}))).is_ok());
+}
+
+#[test]
+fn regions_not_enabled_and_unknown_accounts() {
+    let sim = demo_cloud();
+    let e = sim.answer(&target("111111111111", "sa-east-1"), &call("ec2", "DescribeVolumes", json!({}))).unwrap_err();
+    assert_eq!(e.code, "OptInRequired");
+    let e = sim.answer(&target("999999999999", "us-east-1"), &call("sts", "GetCallerIdentity", json!({}))).unwrap_err();
+    assert_eq!(e.code, "InvalidClientTokenId");
+    let regions = sim.answer(&target("111111111111", "us-east-1"), &call("ec2", "DescribeRegions", json!({}))).unwrap();
+    assert_eq!(regions["regionInfo"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn iam_marker_pagination_for_roles_and_users() {
+    let sim = demo_cloud();
+    let s = target("222222222222", "us-east-1");
+    let pages = all_pages(&sim, &s, call("iam", "ListRoles", json!({"MaxItems": 5})), "Marker", "Marker");
+    let roles = ids(&pages, "Roles", "RoleName");
+    assert_eq!(roles.len(), sim.organization().accounts[1].iam.roles.len());
+    assert_eq!(pages.last().unwrap()["IsTruncated"], "false");
+    assert_eq!(pages[0]["IsTruncated"], "true");
+    assert!(pages[0]["Roles"][0]["Arn"].as_str().unwrap().starts_with("arn:aws:iam::222222222222:role/"));
+
+    let users = all_pages(&sim, &s, call("iam", "ListUsers", json!({"MaxItems": 4})), "Marker", "Marker");
+    assert_eq!(ids(&users, "Users", "UserName").len(), sim.organization().accounts[1].iam.users.len());
+}
+
+#[test]
+fn health_needs_a_support_plan_and_paginates() {
+    let sim = demo_cloud();
+    let e = sim.answer(&target("333333333333", "us-east-1"), &call("health", "DescribeEvents", json!({}))).unwrap_err();
+    assert_eq!(e.code, "SubscriptionRequiredException");
+    let mut org = demo();
+    let events = &mut org.accounts[0].health_events;
+    let template = events.first().cloned().expect("the management account has events");
+    events.extend((0..25).map(|n| org::HealthEvent { arn: format!("{}-{n}", template.arn), ..template.clone() }));
+    let expected = events.len();
+    let sim = SimCloud::new(org);
+    let pages = all_pages(
+        &sim,
+        &target("111111111111", "us-east-1"),
+        call("health", "DescribeEvents", json!({"maxResults": 10})),
+        "nextToken",
+        "nextToken",
+    );
+    assert_eq!(ids(&pages, "events", "arn").len(), expected);
+    assert!(pages.len() >= 3);
+}
+
+#[test]
+fn service_quotas_get_and_list() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "eu-west-1");
+    let q = sim
+        .answer(&s, &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"})))
+        .unwrap();
+    assert_eq!(q["Quota"]["QuotaCode"], "L-1216C47A");
+    assert!(q["Quota"]["Value"].is_number(), "JSON services keep their native types");
+    let pages = all_pages(
+        &sim,
+        &s,
+        call("servicequotas", "ListServiceQuotas", json!({"ServiceCode": "ec2", "MaxResults": 1})),
+        "NextToken",
+        "NextToken",
+    );
+    assert_eq!(ids(&pages, "Quotas", "QuotaCode"), ["L-1216C47A", "L-34B43A08"]);
+    let e = sim
+        .answer(&s, &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-NOPE"})))
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchResourceException");
+}
+
+#[test]
+fn unknown_operations_and_services_say_what_is_missing() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    assert_eq!(sim.answer(&s, &call("ec2", "RunInstances", json!({}))).unwrap_err().code, "InvalidAction");
+    assert_eq!(sim.answer(&s, &call("health", "Nope", json!({}))).unwrap_err().code, "UnknownOperationException");
+    let e = sim.answer(&s, &call("s3", "ListBuckets", json!({}))).unwrap_err();
+    assert!(e.message.contains("s3"), "{e}");
+}

@@ -1,0 +1,17 @@
+//! trawl: run sandboxed WebAssembly cloud-inventory collectors across many
+//! accounts and regions in parallel.
+//!
+//! A run flows forward through one module per stage: [`cli`] reads the
+//! operator's request, [`targets`] expands accounts x regions by the
+//! plugin's scope, [`scheduler`] fans the targets out with bounded
+//! concurrency and per-task timeouts, [`runtime`] runs each task in a
+//! fresh wasmtime sandbox whose `cloud` import reaches a [`cloud::Backend`]
+//! through a [`cloud::Session`], and [`report`] aggregates the outcomes
+//! and writes them out.
+
+pub mod cli;
+pub mod cloud;
+pub mod report;
+pub mod runtime;
+pub mod scheduler;
+pub mod targets;

@@ -1,0 +1,24 @@
+//! JSON Lines: one record per line, written as each target finishes, each
+//! carrying the account and region it came from.
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use super::TargetResult;
+
+/// Writes the records of one finished target, one line each.
+pub fn write_records(out: &mut impl Write, result: &TargetResult) -> io::Result<()> {
+    for record in &result.records {
+        let mut line = serde_json::Map::with_capacity(record.len() + 3);
+        line.insert("account_id".into(), Value::from(result.target.account_id.as_str()));
+        line.insert("account_name".into(), Value::from(result.target.account_name.as_str()));
+        line.insert("region".into(), Value::from(result.target.region.as_str()));
+        for (k, v) in record {
+            line.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}

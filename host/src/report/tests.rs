@@ -1,0 +1,119 @@
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+use crate::runtime::{Collection, Scope};
+
+fn info() -> PluginInfo {
+    PluginInfo {
+        name: "ebs".into(),
+        version: "0.1.0".into(),
+        description: String::new(),
+        scope: Scope::Regional,
+        home_region: "us-east-1".into(),
+        permissions: vec![],
+        columns: vec!["volume_id".into()],
+    }
+}
+
+fn target(account: &str, region: &str) -> Target {
+    Target { account_id: account.into(), account_name: format!("n{account}"), region: region.into() }
+}
+
+fn ok(account: &str, region: &str, records: usize, total: u64) -> TargetResult {
+    let records = (0..records).map(|i| json!({"volume_id": format!("vol-{i}")}).as_object().unwrap().clone()).collect();
+    let outcome = TaskOutcome::Succeeded(Collection { records, totals: vec![("total".into(), total)] });
+    TargetResult::from_outcome(target(account, region), outcome, Duration::from_millis(3))
+}
+
+fn bad(account: &str, region: &str, outcome: TaskOutcome) -> TargetResult {
+    TargetResult::from_outcome(target(account, region), outcome, Duration::ZERO)
+}
+
+fn sample() -> Report {
+    let failed = |code: &str| TaskOutcome::Failed(Reason::new(code, "boom"));
+    let results = vec![
+        ok("2", "us-east-1", 2, 5),
+        bad("1", "us-east-1", failed("Throttling")),
+        ok("1", "eu-west-1", 1, 4),
+        bad("2", "eu-west-1", TaskOutcome::Skipped(Reason::new("UnauthorizedOperation", "no"))),
+        bad("3", "eu-west-1", failed("Throttling")),
+        bad("3", "us-east-1", TaskOutcome::TimedOut(Reason::new("trawl.Timeout", "slow"))),
+        bad("4", "us-east-1", failed("InternalError")),
+    ];
+    Report::new(info(), results, Duration::from_millis(42))
+}
+
+#[test]
+fn results_are_sorted_by_account_then_region() {
+    let order: Vec<(&str, &str)> =
+        sample().results.iter().map(|r| (r.target.account_id.as_str(), r.target.region.as_str())).collect();
+    assert_eq!(
+        order,
+        [
+            ("1", "eu-west-1"),
+            ("1", "us-east-1"),
+            ("2", "eu-west-1"),
+            ("2", "us-east-1"),
+            ("3", "eu-west-1"),
+            ("3", "us-east-1"),
+            ("4", "us-east-1")
+        ]
+    );
+}
+
+#[test]
+fn summary_counts_add_up_and_totals_sum() {
+    let s = sample().summary();
+    assert_eq!((s.total, s.succeeded, s.skipped, s.failed, s.timed_out), (7, 2, 1, 3, 1));
+    assert_eq!(s.succeeded + s.skipped + s.failed + s.timed_out, s.total);
+    assert_eq!(s.records, 3);
+    assert_eq!(s.totals.get("total"), Some(&9));
+    assert_eq!(s.elapsed_ms, 42);
+}
+
+#[test]
+fn errors_group_failures_by_code_most_frequent_first() {
+    let groups = sample().errors();
+    let shape: Vec<(&str, usize)> = groups.iter().map(|g| (g.code.as_str(), g.count)).collect();
+    assert_eq!(shape, [("Throttling", 2), ("InternalError", 1), ("trawl.Timeout", 1)]);
+    assert_eq!(groups[0].targets, ["1/us-east-1", "3/eu-west-1"]);
+    // Skipped targets are not errors.
+    assert!(!groups.iter().any(|g| g.code == "UnauthorizedOperation"));
+}
+
+#[test]
+fn json_document_has_the_documented_shape() {
+    let doc = json::document(&sample());
+    assert_eq!(doc["plugin"], json!({"name": "ebs", "version": "0.1.0"}));
+    assert_eq!(doc["summary"]["failed"], 3);
+    let first = &doc["results"][0];
+    assert_eq!(first["account_id"], "1");
+    assert_eq!(first["account_name"], "n1");
+    assert_eq!(first["status"], "succeeded");
+    assert_eq!(first["error"], Value::Null);
+    assert_eq!(first["records"][0]["volume_id"], "vol-0");
+    assert_eq!(first["totals"]["total"], 4);
+    assert_eq!(doc["results"][1]["error"], json!({"code": "Throttling", "message": "boom"}));
+    assert_eq!(doc["errors"][0]["code"], "Throttling");
+}
+
+#[test]
+fn jsonl_lines_carry_the_target() {
+    let mut out = Vec::new();
+    jsonl::write_records(&mut out, &ok("7", "eu-west-1", 2, 2)).unwrap();
+    let lines: Vec<Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1], json!({"account_id": "7", "account_name": "n7", "region": "eu-west-1", "volume_id": "vol-1"}));
+}
+
+#[test]
+fn table_shows_plugin_columns_and_every_target() {
+    let text = table::render(&sample());
+    assert!(text.contains("volume_id") && text.contains("vol-0"), "{text}");
+    for status in ["succeeded", "skipped", "failed", "timed_out"] {
+        assert!(text.contains(status), "{status} missing from\n{text}");
+    }
+    assert!(text.contains("7 targets: 2 succeeded, 1 skipped, 3 failed, 1 timed out"), "{text}");
+}

@@ -1,0 +1,195 @@
+//! The sandbox: one wasmtime [`Engine`] for the process, each plugin
+//! compiled once (with an on-disk cache) and linked once into an
+//! `InstancePre`, and a fresh `Store` per task with a memory limit and an
+//! epoch-based CPU deadline. A trapped instance is never reused: its store
+//! is dropped with the task.
+
+mod bindings;
+mod cache;
+mod guest_output;
+mod plugin;
+mod task;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+pub use cache::CompileCache;
+pub use guest_output::OUTPUT_BUDGET;
+pub use plugin::{Collection, Plugin, PluginInfo, Reason, Scope, TaskOutcome, WORLD_VERSION};
+use task::TaskState;
+
+/// How often the epoch advances: the granularity of CPU deadlines and of
+/// yielding to other tasks.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Settings for the sandbox.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Instances alive at once (tasks in flight plus loading); sizes the
+    /// pooling allocator.
+    pub max_instances: u32,
+    /// Linear memory one instance may use, in bytes.
+    pub memory_limit: usize,
+    /// Where compiled components are kept; None compiles every time.
+    pub cache: Option<CompileCache>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self { max_instances: 64, memory_limit: 64 << 20, cache: CompileCache::from_env() }
+    }
+}
+
+/// Why a plugin could not be loaded; every message names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {reason}")]
+    Read {
+        /// The plugin path.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The file does not start with the WebAssembly magic.
+    #[error("{path}: not a WebAssembly file")]
+    NotWasm {
+        /// The plugin path.
+        path: String,
+    },
+    /// A core module, not a component.
+    #[error("{path}: a core WebAssembly module, not a component; build collectors with --target wasm32-wasip2")]
+    CoreModule {
+        /// The plugin path.
+        path: String,
+    },
+    /// The component does not validate or compile.
+    #[error("{path}: invalid component: {reason}")]
+    Invalid {
+        /// The plugin path.
+        path: String,
+        /// What the validator said.
+        reason: String,
+    },
+    /// The component is not a trawl collector.
+    #[error("{path}: not a trawl collector: it exports {found}, and a collector exports trawl:collector/plugin@0.1.x")]
+    WrongWorld {
+        /// The plugin path.
+        path: String,
+        /// What it exports instead.
+        found: String,
+    },
+    /// A collector for a world version this host does not speak.
+    #[error(
+        "{path}: built for trawl:collector@{version}, but this host speaks 0.1.x; rebuild against trawl-plugin-sdk 0.1"
+    )]
+    IncompatibleWorld {
+        /// The plugin path.
+        path: String,
+        /// The version it was built for.
+        version: String,
+    },
+    /// It imports something the sandbox does not grant.
+    #[error(
+        "{path}: {reason} (collectors may import trawl:collector/cloud and /log, and WASI cli, clocks, random, io; no sockets)"
+    )]
+    Link {
+        /// The plugin path.
+        path: String,
+        /// The unsatisfied import.
+        reason: String,
+    },
+    /// `info` trapped or returned nonsense.
+    #[error("{path}: bad plugin info: {reason}")]
+    Info {
+        /// The plugin path.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// The engine, the linker and the sandbox limits; cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+    linker: Arc<Linker<TaskState>>,
+    memory_limit: usize,
+    cache: Option<CompileCache>,
+    pooling: bool,
+}
+
+impl Runtime {
+    /// Builds the engine (pooling allocator when the address space allows
+    /// it, on-demand otherwise), the linker, and the epoch ticker.
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
+        let (engine, pooling) = match Engine::new(&engine_config(&config, true)) {
+            Ok(engine) => (engine, true),
+            Err(e) => {
+                tracing::debug!("pooling allocator unavailable ({e}); using on-demand allocation");
+                (Engine::new(&engine_config(&config, false)).map_err(anyhow::Error::from)?, false)
+            }
+        };
+        let mut linker = Linker::new(&engine);
+        task::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
+        start_epoch_ticker(&engine);
+        Ok(Self { engine, linker: Arc::new(linker), memory_limit: config.memory_limit, cache: config.cache, pooling })
+    }
+
+    /// True when instances come from the pooling allocator.
+    pub fn uses_pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// Loads, checks, links and describes the plugin at `path`.
+    pub async fn load(&self, path: &Path) -> Result<Plugin, LoadError> {
+        Plugin::load(self, path).await
+    }
+
+    fn compile(&self, wasm: &[u8]) -> wasmtime::Result<Component> {
+        match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, wasm),
+            None => Component::new(&self.engine, wasm),
+        }
+    }
+}
+
+fn engine_config(config: &RuntimeConfig, pooling: bool) -> Config {
+    let mut c = Config::new();
+    c.wasm_component_model(true);
+    c.epoch_interruption(true);
+    if pooling {
+        let n = config.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::default();
+        // A Rust component is one main module plus a few small shim modules
+        // (one memory, a handful of tables); the totals leave room for that.
+        pool.total_component_instances(n)
+            .total_core_instances(n * 16)
+            .total_memories(n * 2)
+            .total_tables(n * 16)
+            .total_stacks(n)
+            .max_memory_size(config.memory_limit);
+        c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    c
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is
+/// dropped.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("trawl-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}

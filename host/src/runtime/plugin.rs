@@ -1,0 +1,302 @@
+//! A loaded plugin: checked, compiled, linked once, described by its info,
+//! and ready to run `collect` in a fresh sandbox per task.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::{Store, UpdateDeadline};
+
+use super::bindings::exports::trawl::collector::plugin::Guest;
+use super::bindings::trawl::collector::types as wit;
+use super::bindings::{Collector, CollectorPre};
+use super::guest_output::Speaker;
+use super::task::{MemoryLimitExceeded, TaskState};
+use super::{LoadError, Runtime};
+use crate::cloud::{Backend, Permissions, Session};
+use crate::targets::Target;
+
+/// The package and interface every collector exports, without a version.
+pub const PLUGIN_INTERFACE: &str = "trawl:collector/plugin";
+/// The world version this host implements.
+pub const WORLD_VERSION: (u64, u64, u64) = (0, 1, 0);
+
+/// How many times a plugin runs in one collection (see the WIT `scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Once per (account, region).
+    Regional,
+    /// Once per account, in the home region.
+    Account,
+    /// Once for the whole run; first success wins.
+    Organization,
+}
+
+/// What a plugin says about itself, checked by the host.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PluginInfo {
+    /// Short name.
+    pub name: String,
+    /// The plugin's version.
+    pub version: String,
+    /// One line for operators.
+    pub description: String,
+    /// How often it runs.
+    pub scope: Scope,
+    /// Region for account- and organization-scoped runs.
+    pub home_region: String,
+    /// Declared `service:Operation` patterns.
+    pub permissions: Vec<String>,
+    /// Record fields for the table output.
+    pub columns: Vec<String>,
+}
+
+/// How one task ended, as the runtime sees it (the scheduler adds
+/// timeouts measured from outside).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskOutcome {
+    /// `collect` returned records.
+    Succeeded(Collection),
+    /// The plugin said there is nothing to collect here.
+    Skipped(Reason),
+    /// The plugin failed, trapped, or returned something unusable.
+    Failed(Reason),
+    /// The plugin used up its CPU deadline.
+    TimedOut(Reason),
+}
+
+/// A code and a message: why a task did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reason {
+    /// Machine-readable code, e.g. `UnauthorizedOperation`, `trawl.Trap`.
+    pub code: String,
+    /// A sentence for operators.
+    pub message: String,
+}
+
+impl Reason {
+    /// A reason with this code and message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// Records and totals of one successful task.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Collection {
+    /// One JSON object per record.
+    pub records: Vec<Map<String, Value>>,
+    /// Named totals, in the plugin's order.
+    pub totals: Vec<(String, u64)>,
+}
+
+/// A plugin ready to run.
+pub struct Plugin {
+    /// The file it was loaded from, as given.
+    pub source: String,
+    /// The `trawl:collector` version it was built for.
+    pub world_version: String,
+    /// What it says about itself.
+    pub info: PluginInfo,
+    permissions: Arc<Permissions>,
+    pre: CollectorPre<TaskState>,
+    runtime: Runtime,
+}
+
+impl Plugin {
+    pub(super) async fn load(runtime: &Runtime, path: &Path) -> Result<Self, LoadError> {
+        let source = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Read { path: source.clone(), reason: e.to_string() })?;
+        check_header(&source, &bytes)?;
+        let component = runtime
+            .compile(&bytes)
+            .map_err(|e| LoadError::Invalid { path: source.clone(), reason: first_line(&e.to_string()) })?;
+        let world_version = exported_world_version(runtime, &source, &component)?;
+        let instance_pre = runtime
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link { path: source.clone(), reason: first_line(&e.to_string()) })?;
+        let pre = CollectorPre::new(instance_pre).map_err(|e| LoadError::WrongWorld {
+            path: source.clone(),
+            found: format!("a `{PLUGIN_INTERFACE}` export of the wrong shape ({})", first_line(&e.to_string())),
+        })?;
+
+        let speaker = Speaker::new(&source, "-", "-");
+        let mut store =
+            runtime.store(TaskState::new(None, speaker, runtime.memory_limit), Instant::now() + INFO_BUDGET);
+        let raw = async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance.trawl_collector_plugin().call_info(&mut store).await
+        }
+        .await
+        .map_err(|e| LoadError::Info { path: source.clone(), reason: describe_trap(&e).message })?;
+        let info = check_info(raw).map_err(|reason| LoadError::Info { path: source.clone(), reason })?;
+        let permissions = Permissions::parse(&info.permissions)
+            .map_err(|e| LoadError::Info { path: source.clone(), reason: e.to_string() })?;
+        Ok(Self { source, world_version, info, permissions: Arc::new(permissions), pre, runtime: runtime.clone() })
+    }
+
+    /// Runs `collect` for `target` in a fresh sandbox whose cloud calls go
+    /// to `backend`. The instance is dropped afterwards, whatever happened.
+    pub async fn collect(&self, target: &Target, backend: Arc<dyn Backend>, cpu_deadline: Instant) -> TaskOutcome {
+        let session = Session::new(backend, target.clone(), self.permissions.clone());
+        let speaker = Speaker::new(&self.info.name, &target.account_id, &target.region);
+        let state = TaskState::new(Some(session), speaker, self.runtime.memory_limit);
+        let mut store = self.runtime.store(state, cpu_deadline);
+        let wit_target = wit::Target {
+            account_id: target.account_id.clone(),
+            account_name: target.account_name.clone(),
+            region: target.region.clone(),
+        };
+        let result = async {
+            let instance: Collector = self.pre.instantiate_async(&mut store).await?;
+            let plugin: &Guest = instance.trawl_collector_plugin();
+            plugin.call_collect(&mut store, &wit_target).await
+        }
+        .await;
+        match result {
+            Ok(Ok(collection)) => parse_collection(collection),
+            Ok(Err(wit::CollectError::Skipped(r))) => TaskOutcome::Skipped(Reason { code: r.code, message: r.message }),
+            Ok(Err(wit::CollectError::Failed(r))) => TaskOutcome::Failed(Reason { code: r.code, message: r.message }),
+            Err(e) if e.downcast_ref::<CpuDeadline>().is_some() => {
+                TaskOutcome::TimedOut(Reason::new("trawl.CpuDeadline", "plugin used up its CPU time"))
+            }
+            Err(e) => TaskOutcome::Failed(describe_trap(&e)),
+        }
+    }
+}
+
+/// CPU time for `info`: it should return at once.
+const INFO_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The trap raised when a task's CPU deadline passes.
+#[derive(Debug, thiserror::Error)]
+#[error("plugin ran past its CPU deadline")]
+pub(super) struct CpuDeadline;
+
+impl Runtime {
+    /// A store for one task: limiter, and an epoch deadline that yields to
+    /// the executor every tick (so timeouts and other tasks get their turn)
+    /// and traps once `cpu_deadline` has passed.
+    fn store(&self, state: TaskState, cpu_deadline: Instant) -> Store<TaskState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| s);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= cpu_deadline { Err(CpuDeadline.into()) } else { Ok(UpdateDeadline::Yield(1)) }
+        });
+        store
+    }
+}
+
+fn check_header(path: &str, bytes: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    const CORE_MODULE: [u8; 4] = [1, 0, 0, 0];
+    const COMPONENT: [u8; 4] = [0x0d, 0, 1, 0];
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        return Err(LoadError::NotWasm { path: path.to_owned() });
+    }
+    match bytes[4..8].try_into().unwrap_or_default() {
+        COMPONENT => Ok(()),
+        CORE_MODULE => Err(LoadError::CoreModule { path: path.to_owned() }),
+        other => Err(LoadError::Invalid {
+            path: path.to_owned(),
+            reason: format!("unsupported WebAssembly version/layer {other:02x?}"),
+        }),
+    }
+}
+
+/// Finds `trawl:collector/plugin@VERSION` among the exports and checks
+/// the version is one this host speaks (same major; for 0.x, same minor).
+fn exported_world_version(
+    runtime: &Runtime,
+    path: &str,
+    component: &wasmtime::component::Component,
+) -> Result<String, LoadError> {
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(&runtime.engine).map(|(name, _)| name.to_owned()).collect();
+    let prefix = format!("{PLUGIN_INTERFACE}@");
+    let Some(version) = exports.iter().find_map(|n| n.strip_prefix(&prefix)) else {
+        let found = if exports.is_empty() { "no exports".to_owned() } else { exports.join(", ") };
+        return Err(LoadError::WrongWorld { path: path.to_owned(), found });
+    };
+    let parts: Vec<u64> = version.split(['.', '-', '+']).take(3).filter_map(|p| p.parse().ok()).collect();
+    let (major, minor, _) = WORLD_VERSION;
+    let compatible = match parts.as_slice() {
+        [0, m, _] => major == 0 && *m == minor,
+        [other_major, _, _] => *other_major == major && major > 0,
+        _ => false,
+    };
+    if !compatible {
+        return Err(LoadError::IncompatibleWorld { path: path.to_owned(), version: version.to_owned() });
+    }
+    // The export must be an instance (an interface), not a lone function.
+    let is_instance = ty
+        .exports(&runtime.engine)
+        .any(|(n, item)| n.starts_with(&prefix) && matches!(item.ty, ComponentItem::ComponentInstance(_)));
+    if !is_instance {
+        return Err(LoadError::WrongWorld {
+            path: path.to_owned(),
+            found: format!("{prefix}{version} as a non-interface"),
+        });
+    }
+    Ok(version.to_owned())
+}
+
+fn check_info(raw: wit::PluginInfo) -> Result<PluginInfo, String> {
+    let name_ok = !raw.name.is_empty()
+        && raw.name.len() <= 64
+        && raw.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !name_ok {
+        return Err(format!("plugin name {:?} must be 1-64 characters of a-z, 0-9, - and _", raw.name));
+    }
+    let scope = match raw.scope {
+        wit::Scope::Regional => Scope::Regional,
+        wit::Scope::Account => Scope::Account,
+        wit::Scope::Organization => Scope::Organization,
+    };
+    Ok(PluginInfo {
+        name: raw.name,
+        version: raw.version,
+        description: raw.description,
+        scope,
+        home_region: raw.home_region.unwrap_or_else(|| "us-east-1".to_owned()),
+        permissions: raw.permissions,
+        columns: raw.columns,
+    })
+}
+
+fn parse_collection(raw: wit::Collection) -> TaskOutcome {
+    let mut records = Vec::with_capacity(raw.records.len());
+    for (i, text) in raw.records.iter().enumerate() {
+        match serde_json::from_str::<Map<String, Value>>(text) {
+            Ok(record) => records.push(record),
+            Err(e) => {
+                return TaskOutcome::Failed(Reason::new(
+                    "trawl.InvalidRecord",
+                    format!("record {i} is not a JSON object: {e}"),
+                ));
+            }
+        }
+    }
+    let totals = raw.totals.into_iter().map(|t| (t.name, t.value)).collect();
+    TaskOutcome::Succeeded(Collection { records, totals })
+}
+
+/// A trap or host error as a reason: memory limit, or the trap message.
+fn describe_trap(e: &wasmtime::Error) -> Reason {
+    if let Some(m) = e.downcast_ref::<MemoryLimitExceeded>() {
+        return Reason::new("trawl.MemoryLimit", m.to_string());
+    }
+    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
+        return Reason::new("trawl.Trap", format!("plugin trapped: {trap}"));
+    }
+    Reason::new("trawl.Trap", format!("plugin failed: {}", first_line(&format!("{e:#}"))))
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,213 @@
+//! Targets: where a plugin runs. Accounts x regions, expanded by the
+//! plugin's scope, and interleaved so consecutive tasks hit different
+//! accounts (and so different rate-limit buckets).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::cloud::sim::Organization;
+use crate::runtime::Scope;
+
+/// One place a plugin runs: an account in a region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Target {
+    /// 12-digit account id.
+    pub account_id: String,
+    /// The account's friendly name.
+    pub account_name: String,
+    /// Region name.
+    pub region: String,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}) {}", self.account_id, self.account_name, self.region)
+    }
+}
+
+/// An account as the scheduler knows it: id, name, enabled regions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountInfo {
+    /// 12-digit id.
+    pub id: String,
+    /// Friendly name.
+    pub name: String,
+    /// Regions enabled in the account.
+    pub regions: Vec<String>,
+}
+
+/// Which accounts and regions the operator asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Account ids or names; empty means all.
+    pub accounts: Vec<String>,
+    /// Region names; empty (or `all`) means every enabled region.
+    pub regions: Vec<String>,
+}
+
+/// A selection naming something the organisation does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    /// No account has this id or name.
+    #[error("unknown account {name:?}; the organisation has: {known}")]
+    UnknownAccount {
+        /// What the operator typed.
+        name: String,
+        /// The ids and names that exist.
+        known: String,
+    },
+    /// No account has this region enabled (or it is not a region at all).
+    #[error("unknown region {name:?}; the organisation's accounts have: {known}")]
+    UnknownRegion {
+        /// What the operator typed.
+        name: String,
+        /// The regions that exist.
+        known: String,
+    },
+}
+
+/// The accounts of a simulated organisation.
+pub fn accounts_of(org: &Organization) -> Vec<AccountInfo> {
+    org.accounts
+        .iter()
+        .map(|a| AccountInfo { id: a.id.clone(), name: a.name.clone(), regions: a.regions.keys().cloned().collect() })
+        .collect()
+}
+
+/// The targets of one plugin run, in scheduling order.
+///
+/// - `Regional`: every selected (account, enabled region) pair, interleaved
+///   round-robin across accounts so no account's buckets drain first.
+/// - `Account`: one target per selected account, in `home_region`.
+/// - `Organization`: one target per account in `home_region`, in account
+///   order: candidates tried one at a time until one succeeds.
+pub fn expand(
+    accounts: &[AccountInfo],
+    selection: &Selection,
+    scope: Scope,
+    home_region: &str,
+) -> Result<Vec<Target>, SelectionError> {
+    let chosen = choose_accounts(accounts, &selection.accounts)?;
+    let regions = choose_regions(&chosen, &selection.regions)?;
+    let target = |a: &AccountInfo, region: &str| Target {
+        account_id: a.id.clone(),
+        account_name: a.name.clone(),
+        region: region.to_owned(),
+    };
+    Ok(match scope {
+        Scope::Account | Scope::Organization => chosen.iter().map(|a| target(a, home_region)).collect(),
+        Scope::Regional => {
+            let per_account: Vec<Vec<Target>> = chosen
+                .iter()
+                .map(|a| {
+                    a.regions
+                        .iter()
+                        .filter(|r| regions.as_ref().is_none_or(|want| want.contains(r)))
+                        .map(|r| target(a, r))
+                        .collect()
+                })
+                .collect();
+            interleave(per_account)
+        }
+    })
+}
+
+fn choose_accounts<'a>(accounts: &'a [AccountInfo], wanted: &[String]) -> Result<Vec<&'a AccountInfo>, SelectionError> {
+    if wanted.is_empty() {
+        return Ok(accounts.iter().collect());
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            accounts.iter().find(|a| &a.id == w || &a.name == w).ok_or_else(|| SelectionError::UnknownAccount {
+                name: w.clone(),
+                known: accounts.iter().map(|a| format!("{} ({})", a.id, a.name)).collect::<Vec<_>>().join(", "),
+            })
+        })
+        .collect()
+}
+
+/// None means every enabled region.
+fn choose_regions(accounts: &[&AccountInfo], wanted: &[String]) -> Result<Option<Vec<String>>, SelectionError> {
+    if wanted.is_empty() || wanted.iter().any(|w| w == "all") {
+        return Ok(None);
+    }
+    let mut known: Vec<&String> = accounts.iter().flat_map(|a| &a.regions).collect();
+    known.sort();
+    known.dedup();
+    for w in wanted {
+        if !known.contains(&w) {
+            return Err(SelectionError::UnknownRegion {
+                name: w.clone(),
+                known: known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            });
+        }
+    }
+    Ok(Some(wanted.to_vec()))
+}
+
+/// Round-robin: the first target of every account, then the second, ...
+fn interleave(mut lists: Vec<Vec<Target>>) -> Vec<Target> {
+    let total = lists.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    lists.iter_mut().for_each(|l| l.reverse());
+    while out.len() < total {
+        for l in lists.iter_mut() {
+            out.extend(l.pop());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> Vec<AccountInfo> {
+        let acct = |id: &str, name: &str, regions: &[&str]| AccountInfo {
+            id: id.into(),
+            name: name.into(),
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+        };
+        vec![acct("111111111111", "a", &["eu-west-1", "us-east-1"]), acct("222222222222", "b", &["us-east-1"])]
+    }
+
+    fn pairs(targets: &[Target]) -> Vec<(&str, &str)> {
+        targets.iter().map(|t| (t.account_name.as_str(), t.region.as_str())).collect()
+    }
+
+    #[test]
+    fn regional_interleaves_accounts() {
+        let t = expand(&org(), &Selection::default(), Scope::Regional, "us-east-1").unwrap();
+        assert_eq!(pairs(&t), [("a", "eu-west-1"), ("b", "us-east-1"), ("a", "us-east-1")]);
+    }
+
+    #[test]
+    fn account_and_organization_scopes_use_the_home_region() {
+        for scope in [Scope::Account, Scope::Organization] {
+            let t = expand(&org(), &Selection::default(), scope, "us-east-1").unwrap();
+            assert_eq!(pairs(&t), [("a", "us-east-1"), ("b", "us-east-1")]);
+        }
+    }
+
+    #[test]
+    fn selection_by_name_or_id_and_region() {
+        let sel = Selection { accounts: vec!["b".into(), "111111111111".into()], regions: vec!["us-east-1".into()] };
+        let t = expand(&org(), &sel, Scope::Regional, "us-east-1").unwrap();
+        assert_eq!(pairs(&t), [("b", "us-east-1"), ("a", "us-east-1")]);
+    }
+
+    #[test]
+    fn unknown_names_are_errors_listing_what_exists() {
+        let sel = Selection { regions: vec!["eu-west-9".into()], ..Selection::default() };
+        let e = expand(&org(), &sel, Scope::Regional, "us-east-1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"unknown region "eu-west-9"; the organisation's accounts have: eu-west-1, us-east-1"#
+        );
+        let sel = Selection { accounts: vec!["zz".into()], ..Selection::default() };
+        let e = expand(&org(), &sel, Scope::Regional, "us-east-1").unwrap_err();
+        assert!(e.to_string().contains("111111111111 (a)"), "{e}");
+    }
+}
