@@ -9,6 +9,8 @@
 //! through a [`cloud::Session`], and [`report`] aggregates the outcomes
 //! and writes them out.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod cloud;
 pub mod report;

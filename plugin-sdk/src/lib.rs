@@ -35,6 +35,8 @@
 //! JSON shapes follow the wire names of each service; see [`cloud`] and the
 //! `wit/collector.wit` contract for the conversion rules.
 
+#![warn(missing_docs)]
+
 pub mod cloud;
 mod collection;
 mod error;

@@ -47,8 +47,9 @@ fn sample() -> Report {
 
 #[test]
 fn results_are_sorted_by_account_then_region() {
+    let report = sample();
     let order: Vec<(&str, &str)> =
-        sample().results.iter().map(|r| (r.target.account_id.as_str(), r.target.region.as_str())).collect();
+        report.results.iter().map(|r| (r.target.account_id.as_str(), r.target.region.as_str())).collect();
     assert_eq!(
         order,
         [

@@ -36,11 +36,14 @@ pub struct RuntimeConfig {
     pub memory_limit: usize,
     /// Where compiled components are kept; None compiles every time.
     pub cache: Option<CompileCache>,
+    /// Try the pooling allocator (falls back to on-demand when the address
+    /// space does not allow it). Off only to measure the difference.
+    pub pooling: bool,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { max_instances: 64, memory_limit: 64 << 20, cache: CompileCache::from_env() }
+        Self { max_instances: 64, memory_limit: 64 << 20, cache: CompileCache::from_env(), pooling: true }
     }
 }
 
@@ -127,7 +130,12 @@ impl Runtime {
     /// Builds the engine (pooling allocator when the address space allows
     /// it, on-demand otherwise), the linker, and the epoch ticker.
     pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
-        let (engine, pooling) = match Engine::new(&engine_config(&config, true)) {
+        let pooled = if config.pooling {
+            Engine::new(&engine_config(&config, true))
+        } else {
+            Err(wasmtime::Error::msg("disabled"))
+        };
+        let (engine, pooling) = match pooled {
             Ok(engine) => (engine, true),
             Err(e) => {
                 tracing::debug!("pooling allocator unavailable ({e}); using on-demand allocation");

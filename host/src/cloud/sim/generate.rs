@@ -68,15 +68,16 @@ impl OrgSpec {
             .map(|i| {
                 let id = format!("{:012}", 100_000_000_000u64 + i as u64 * 7_919);
                 let regions = self.regions.iter().map(|r| (r.clone(), self.region(&mut rng, r))).collect();
+                let business = i % 3 == 0;
                 Account {
                     name: format!("account-{i:04}"),
-                    support_plan: if i % 3 == 0 { "business".into() } else { "basic".into() },
+                    support_plan: if business { "business".into() } else { "basic".into() },
                     regions,
                     iam: Iam {
                         roles: principals(&mut rng, "role", "AROA", self.roles_per_account),
                         users: principals(&mut rng, "user", "AIDA", self.users_per_account),
                     },
-                    health_events: self.health_events(&mut rng, &id),
+                    health_events: self.health_events(&mut rng, &id, usize::from(business)),
                     denied: Vec::new(),
                     id,
                 }
@@ -145,13 +146,15 @@ impl OrgSpec {
         Region { volumes, quotas }
     }
 
-    fn health_events(&self, rng: &mut ChaCha8Rng, account: &str) -> Vec<HealthEvent> {
+    /// Between `at_least` and 4 events (accounts that can see Health get one
+    /// or more, so a Health collector always has something to show).
+    fn health_events(&self, rng: &mut ChaCha8Rng, account: &str, at_least: usize) -> Vec<HealthEvent> {
         const KINDS: [(&str, &str, &str); 3] = [
             ("EC2", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "scheduledChange"),
             ("EBS", "AWS_EBS_VOLUME_LOST", "issue"),
             ("RDS", "AWS_RDS_MAINTENANCE_SCHEDULED", "accountNotification"),
         ];
-        (0..rng.random_range(0..=4))
+        (0..rng.random_range(at_least..=4))
             .map(|n| {
                 let (service, code, category) = KINDS[rng.random_range(0..KINDS.len())];
                 let region = self.regions[rng.random_range(0..self.regions.len())].clone();

@@ -1,0 +1,97 @@
+//! Bad input: each gets one line on stderr naming the culprit, and the
+//! input-error exit status.
+
+use trawl_tests::{EXIT_INPUT, fixture, host, plugin};
+
+/// Asserts a one-line error mentioning every `needle`.
+fn assert_input_error(args: &[&str], needles: &[&str]) {
+    let run = host(args);
+    assert_eq!(run.status, EXIT_INPUT, "args {args:?}\nstdout: {}\nstderr: {}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got:\n{}", run.stderr);
+    for needle in needles {
+        assert!(lines[0].contains(needle), "{needle:?} not in {:?}", lines[0]);
+    }
+    assert!(run.stdout.is_empty(), "nothing on stdout: {}", run.stdout);
+}
+
+#[test]
+fn a_file_that_is_not_wasm() {
+    let file = tempfile::Builder::new().suffix(".wasm").tempfile().unwrap();
+    std::fs::write(file.path(), "#!/bin/sh\necho hi\n").unwrap();
+    let path = file.path().to_str().unwrap();
+    assert_input_error(&["run", path], &[path, "not a WebAssembly file"]);
+    assert_input_error(&["inspect", path], &[path, "not a WebAssembly file"]);
+}
+
+#[test]
+fn a_core_module_instead_of_a_component() {
+    let file = tempfile::Builder::new().suffix(".wasm").tempfile().unwrap();
+    // The smallest valid core module: magic and version 1.
+    std::fs::write(file.path(), b"\0asm\x01\0\0\0").unwrap();
+    let path = file.path().to_str().unwrap();
+    assert_input_error(&["run", path], &[path, "core WebAssembly module", "wasm32-wasip2"]);
+}
+
+#[test]
+fn a_truncated_component() {
+    let bytes = std::fs::read(plugin("ebs")).unwrap();
+    let file = tempfile::Builder::new().suffix(".wasm").tempfile().unwrap();
+    std::fs::write(file.path(), &bytes[..bytes.len() / 2]).unwrap();
+    let path = file.path().to_str().unwrap();
+    assert_input_error(&["run", path], &[path, "invalid component"]);
+}
+
+#[test]
+fn a_component_of_another_world() {
+    let command = plugin("command");
+    let path = command.to_str().unwrap();
+    assert_input_error(&["run", path], &[path, "not a trawl collector", "wasi:cli/run"]);
+}
+
+#[test]
+fn a_collector_built_for_an_incompatible_world_version() {
+    let future = plugin("future-world");
+    let path = future.to_str().unwrap();
+    assert_input_error(&["inspect", path], &[path, "trawl:collector@0.2.0", "0.1.x"]);
+}
+
+#[test]
+fn a_missing_plugin_file() {
+    assert_input_error(&["run", "/nonexistent/ebs.wasm"], &["/nonexistent/ebs.wasm", "cannot read"]);
+}
+
+#[test]
+fn unknown_regions_and_accounts() {
+    let ebs = plugin("ebs");
+    let ebs = ebs.to_str().unwrap();
+    assert_input_error(&["run", ebs, "--regions", "us-east-1,mars-north-1"], &["mars-north-1", "us-east-1"]);
+    assert_input_error(&["run", ebs, "--accounts", "nobody"], &["\"nobody\"", "management"]);
+}
+
+#[test]
+fn malformed_and_impossible_fixtures() {
+    let ebs = plugin("ebs");
+    let ebs = ebs.to_str().unwrap();
+    let broken = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(broken.path(), "{\"accounts\": [").unwrap();
+    let path = broken.path().to_str().unwrap();
+    assert_input_error(&["run", ebs, "--fixture", path], &[path, "not a valid organisation fixture", "line"]);
+
+    let misspelt = fixture(&serde_json::json!({"accounts": [], "acounts": []}));
+    let path = misspelt.path().to_str().unwrap();
+    assert_input_error(&["run", ebs, "--fixture", path], &[path, "acounts"]);
+
+    let empty = fixture(&serde_json::json!({"accounts": []}));
+    let path = empty.path().to_str().unwrap();
+    assert_input_error(&["run", ebs, "--fixture", path], &[path, "no accounts"]);
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let run = host(&["run", "x.wasm", "--max-workers", "0"]);
+    assert_eq!(run.status, EXIT_INPUT);
+    assert!(run.stderr.contains("--max-workers"), "{}", run.stderr);
+    let run = host(&["run", "x.wasm", "--timeout", "-1"]);
+    assert_eq!(run.status, EXIT_INPUT);
+}

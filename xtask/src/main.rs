@@ -1,0 +1,103 @@
+//! Project tasks, run as `cargo xtask TASK` (the cargo-xtask pattern).
+//!
+//! - `plugins`: builds every plugin crate under `plugins/` and
+//!   `tests/plugins/` for wasm32-wasip2 and copies each component to
+//!   `target/plugins/NAME.wasm` (NAME without the `trawl-plugin-` or
+//!   `trawl-test-` prefix).
+//! - `bench`: builds the plugins and runs the per-task overhead benchmark
+//!   in release mode.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+const PLUGIN_PROFILE: &str = "plugin";
+const PLUGIN_DIRS: [&str; 2] = ["plugins", "tests/plugins"];
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "plugins" => build_plugins().map(|built| {
+            for path in built {
+                println!("{}", path.display());
+            }
+        }),
+        "bench" => build_plugins().and_then(|_| bench()),
+        _ => Err("usage: cargo xtask plugins | bench".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// Plugin crates: directories with a Cargo.toml under the plugin dirs.
+fn plugin_crates(root: &Path) -> Vec<(String, String)> {
+    let mut crates = Vec::new();
+    for dir in PLUGIN_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        for entry in entries.flatten() {
+            let manifest = entry.path().join("Cargo.toml");
+            let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+            let Some(package) = text.lines().find_map(|l| l.trim().strip_prefix("name = ")) else { continue };
+            let package = package.trim_matches('"').to_owned();
+            let short = package.trim_start_matches("trawl-plugin-").trim_start_matches("trawl-test-").to_owned();
+            crates.push((package, short));
+        }
+    }
+    crates.sort();
+    crates
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn build_plugins() -> Result<Vec<PathBuf>, String> {
+    let root = workspace_root();
+    let crates = plugin_crates(&root);
+    let mut build = cargo();
+    build.current_dir(&root).args(["build", "--quiet", "--target", WASM_TARGET, "--profile", PLUGIN_PROFILE]);
+    for (package, _) in &crates {
+        build.args(["--package", package]);
+    }
+    let status = build.status().map_err(|e| format!("running cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "building plugins failed ({status}); is the target installed? `rustup target add {WASM_TARGET}`"
+        ));
+    }
+    let out_dir = root.join("target/plugins");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let built_dir = root.join("target").join(WASM_TARGET).join(PLUGIN_PROFILE);
+    crates
+        .iter()
+        .map(|(package, short)| {
+            // Libraries (cdylib) get underscores, binaries keep their dashes.
+            let artifact = [package.replace('-', "_"), package.clone()]
+                .map(|stem| built_dir.join(format!("{stem}.wasm")))
+                .into_iter()
+                .find(|p| p.exists())
+                .unwrap_or_else(|| built_dir.join(format!("{package}.wasm")));
+            let dest = out_dir.join(format!("{short}.wasm"));
+            std::fs::copy(&artifact, &dest).map_err(|e| format!("{}: {e}", artifact.display()))?;
+            Ok(dest)
+        })
+        .collect()
+}
+
+fn bench() -> Result<(), String> {
+    let status = cargo()
+        .current_dir(workspace_root())
+        .args(["bench", "--package", "trawl-host", "--bench", "task_overhead"])
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("benchmark failed ({status})")) }
+}
