@@ -216,10 +216,7 @@ async fn run(args: RunArgs) -> anyhow::Result<Exit> {
 
     match format {
         OutputFormat::Table => stdout.write_all(table::render(&report).as_bytes())?,
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &json::document(&report))?;
-            writeln!(stdout)?;
-        }
+        OutputFormat::Json => json::write(&report, &mut stdout)?,
         OutputFormat::Jsonl => {
             let summary = serde_json::json!({"summary": report.summary(), "errors": report.errors()});
             eprintln!("{summary}");

@@ -6,8 +6,9 @@
 //! with `IsTruncated` and take `Marker`. [`TokenStyle::Auto`] recognises all
 //! three; [`Pages::style`] sets another pair explicitly.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::cloud::{ApiError, call_raw};
 
@@ -75,8 +76,18 @@ where
 
     fn next_page(&mut self) -> Result<T, ApiError> {
         let body = (self.fetch)(&self.service, &self.operation, &self.params.to_string())?;
-        let page: Value = serde_json::from_str(&body)?;
-        match next_token(&self.style, &self.service, &page) {
+        // The page is parsed once into `T`; the token comes from a second,
+        // skimming parse that allocates nothing but the token itself.
+        let next = match self.style {
+            TokenStyle::Auto => serde_json::from_str::<AutoTokens>(&body)?.next(&self.service),
+            TokenStyle::Named { response, request } => {
+                serde_json::from_str::<Map<String, Value>>(&body)?.remove(response).and_then(|v| match v {
+                    Value::String(s) if !s.is_empty() => Some((request, s)),
+                    _ => None,
+                })
+            }
+        };
+        match next {
             Some((request_key, token)) => {
                 if self.last_token.as_deref() == Some(token.as_str()) {
                     return Err(ApiError::new(
@@ -84,19 +95,15 @@ where
                         format!("{}:{} returned the same token twice", self.service, self.operation),
                     ));
                 }
-                match &mut self.params {
-                    Value::Object(map) => {
-                        map.insert(request_key.to_owned(), Value::String(token.clone()));
-                    }
-                    _ => {
-                        return Err(ApiError::new("trawl.BadParams", "paginate needs params that are a JSON object"));
-                    }
-                }
+                let Value::Object(map) = &mut self.params else {
+                    return Err(ApiError::new("trawl.BadParams", "paginate needs params that are a JSON object"));
+                };
+                map.insert(request_key.to_owned(), Value::String(token.clone()));
                 self.last_token = Some(token);
             }
             None => self.done = true,
         }
-        Ok(serde_json::from_value(page)?)
+        Ok(serde_json::from_str(&body)?)
     }
 }
 
@@ -119,30 +126,39 @@ where
     }
 }
 
-/// The request key and token for the next page, or None on the last page.
-fn next_token(style: &TokenStyle, service: &str, page: &Value) -> Option<(&'static str, String)> {
-    let text = |key: &str| match page.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    };
-    match *style {
-        TokenStyle::Named { response, request } => text(response).map(|t| (request, t)),
-        TokenStyle::Auto => {
-            if let Some(truncated) = page.get("IsTruncated") {
-                let more =
-                    matches!(truncated, Value::Bool(true)) || matches!(truncated, Value::String(s) if s == "true");
-                return if more { text("Marker").map(|t| ("Marker", t)) } else { None };
-            }
-            if let Some(t) = text("NextMarker") {
-                return Some(("Marker", t));
-            }
-            if let Some(t) = text("nextToken") {
-                // EC2 answers in lowerCamel but takes the token as NextToken.
-                let key = if service == "ec2" { "NextToken" } else { "nextToken" };
-                return Some((key, t));
-            }
-            text("NextToken").map(|t| ("NextToken", t))
+/// The token fields [`TokenStyle::Auto`] knows, read without building the
+/// rest of the page.
+#[derive(Deserialize)]
+struct AutoTokens {
+    #[serde(rename = "IsTruncated")]
+    is_truncated: Option<Value>,
+    #[serde(rename = "Marker")]
+    marker: Option<String>,
+    #[serde(rename = "NextMarker")]
+    next_marker: Option<String>,
+    #[serde(rename = "nextToken")]
+    next_token_lower: Option<String>,
+    #[serde(rename = "NextToken")]
+    next_token: Option<String>,
+}
+
+impl AutoTokens {
+    /// The request key and token for the next page, or None on the last.
+    fn next(self, service: &str) -> Option<(&'static str, String)> {
+        let given = |t: Option<String>| t.filter(|t| !t.is_empty());
+        if let Some(truncated) = self.is_truncated {
+            let more = matches!(truncated, Value::Bool(true)) || matches!(&truncated, Value::String(s) if s == "true");
+            return if more { given(self.marker).map(|t| ("Marker", t)) } else { None };
         }
+        if let Some(t) = given(self.next_marker) {
+            return Some(("Marker", t));
+        }
+        if let Some(t) = given(self.next_token_lower) {
+            // EC2 answers in lowerCamel but takes the token as NextToken.
+            let key = if service == "ec2" { "NextToken" } else { "nextToken" };
+            return Some((key, t));
+        }
+        given(self.next_token).map(|t| ("NextToken", t))
     }
 }
 

@@ -17,10 +17,11 @@
 //! assert_eq!((v.size, v.encrypted), (100, false));
 //! ```
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
+use std::marker::PhantomData;
 use std::str::FromStr;
 
-use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
 /// Reads a number given as a JSON number or as a string.
 pub fn number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -29,19 +30,63 @@ where
     T: FromStr + DeserializeOwned,
     T::Err: Display,
 {
-    match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::String(s) => s.trim().parse().map_err(de::Error::custom),
-        other => T::deserialize(other).map_err(de::Error::custom),
-    }
+    deserializer.deserialize_any(NumberVisitor(PhantomData))
 }
 
 /// Reads a boolean given as a JSON boolean or as `"true"`/`"false"`.
 pub fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Bool(b) => Ok(b),
-        serde_json::Value::String(s) if s == "true" => Ok(true),
-        serde_json::Value::String(s) if s == "false" => Ok(false),
-        other => Err(de::Error::custom(format!("expected a boolean, got {other}"))),
+    deserializer.deserialize_any(BoolVisitor)
+}
+
+struct NumberVisitor<T>(PhantomData<T>);
+
+impl<T> Visitor<'_> for NumberVisitor<T>
+where
+    T: FromStr + DeserializeOwned,
+    T::Err: Display,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a numeric string")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        s.trim().parse().map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+}
+
+struct BoolVisitor;
+
+impl Visitor<'_> for BoolVisitor {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<bool, E> {
+        match s {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(E::custom(format!("expected a boolean, got {other:?}"))),
+        }
     }
 }
 

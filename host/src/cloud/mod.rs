@@ -51,7 +51,8 @@ impl ApiError {
 
 /// Something that answers API calls: the simulated cloud, or (later) AWS.
 pub trait Backend: Send + Sync + 'static {
-    /// Performs `call` in `target`, returning the response document in the
-    /// JSON convention described in `wit/collector.wit`.
-    fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<Value, ApiError>>;
+    /// Performs `call` in `target`, returning the response document as JSON
+    /// text in the convention described in `wit/collector.wit` (text, so a
+    /// backend can serialise straight from its own types).
+    fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<String, ApiError>>;
 }

@@ -50,8 +50,7 @@ impl Session {
             Err(e) => return Err(ApiError::new("trawl.BadParams", 0, format_args!("params are not JSON: {e}"))),
         };
         let call = ApiCall { service: service.to_owned(), operation: operation.to_owned(), params };
-        let response = self.backend.call(&self.target, &call).await?;
-        Ok(response.to_string())
+        self.backend.call(&self.target, &call).await
     }
 
     /// Several calls at once, answers in request order.

@@ -10,12 +10,13 @@ use super::TargetResult;
 /// Writes the records of one finished target, one line each.
 pub fn write_records(out: &mut impl Write, result: &TargetResult) -> io::Result<()> {
     for record in &result.records {
+        let record: serde_json::Map<String, Value> = serde_json::from_str(record.get())?;
         let mut line = serde_json::Map::with_capacity(record.len() + 3);
         line.insert("account_id".into(), Value::from(result.target.account_id.as_str()));
         line.insert("account_name".into(), Value::from(result.target.account_name.as_str()));
         line.insert("region".into(), Value::from(result.target.region.as_str()));
         for (k, v) in record {
-            line.entry(k.clone()).or_insert_with(|| v.clone());
+            line.entry(k).or_insert(v);
         }
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;

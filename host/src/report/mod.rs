@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 use crate::runtime::{PluginInfo, Reason, TaskOutcome};
 use crate::targets::Target;
@@ -36,14 +36,14 @@ impl Status {
 }
 
 /// The result of one target.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TargetResult {
     /// Where it ran.
     pub target: Target,
     /// How it ended.
     pub status: Status,
-    /// Records, when it succeeded.
-    pub records: Vec<Map<String, Value>>,
+    /// Records (JSON objects), when it succeeded.
+    pub records: Vec<Box<RawValue>>,
     /// The plugin's per-target totals.
     pub totals: Vec<(String, u64)>,
     /// Why it did not succeed.

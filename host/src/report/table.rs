@@ -15,6 +15,7 @@ pub fn render(report: &Report) -> String {
         let mut records = table(["account", "region"].into_iter().chain(columns.iter().map(String::as_str)));
         for r in &report.results {
             for rec in &r.records {
+                let rec: serde_json::Map<String, Value> = serde_json::from_str(rec.get()).unwrap_or_default();
                 let cells = [r.target.account_name.clone(), r.target.region.clone()]
                     .into_iter()
                     .chain(columns.iter().map(|c| cell(rec.get(c))));

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::runtime::{Collection, Scope};
@@ -22,7 +22,9 @@ fn target(account: &str, region: &str) -> Target {
 }
 
 fn ok(account: &str, region: &str, records: usize, total: u64) -> TargetResult {
-    let records = (0..records).map(|i| json!({"volume_id": format!("vol-{i}")}).as_object().unwrap().clone()).collect();
+    let records = (0..records)
+        .map(|i| serde_json::value::to_raw_value(&json!({"volume_id": format!("vol-{i}")})).unwrap())
+        .collect();
     let outcome = TaskOutcome::Succeeded(Collection { records, totals: vec![("total".into(), total)] });
     TargetResult::from_outcome(target(account, region), outcome, Duration::from_millis(3))
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::{Store, UpdateDeadline};
 
@@ -56,7 +56,7 @@ pub struct PluginInfo {
 
 /// How one task ended, as the runtime sees it (the scheduler adds
 /// timeouts measured from outside).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum TaskOutcome {
     /// `collect` returned records.
     Succeeded(Collection),
@@ -85,10 +85,11 @@ impl Reason {
 }
 
 /// Records and totals of one successful task.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Collection {
-    /// One JSON object per record.
-    pub records: Vec<Map<String, Value>>,
+    /// One JSON object per record, kept as the validated text the plugin
+    /// produced: parsing into trees would multiply a large run's memory.
+    pub records: Vec<Box<RawValue>>,
     /// Named totals, in the plugin's order.
     pub totals: Vec<(String, u64)>,
 }
@@ -271,16 +272,16 @@ fn check_info(raw: wit::PluginInfo) -> Result<PluginInfo, String> {
 
 fn parse_collection(raw: wit::Collection) -> TaskOutcome {
     let mut records = Vec::with_capacity(raw.records.len());
-    for (i, text) in raw.records.iter().enumerate() {
-        match serde_json::from_str::<Map<String, Value>>(text) {
-            Ok(record) => records.push(record),
-            Err(e) => {
-                return TaskOutcome::Failed(Reason::new(
-                    "trawl.InvalidRecord",
-                    format!("record {i} is not a JSON object: {e}"),
-                ));
+    for (i, text) in raw.records.into_iter().enumerate() {
+        let problem = match RawValue::from_string(text) {
+            Ok(record) if record.get().starts_with('{') => {
+                records.push(record);
+                continue;
             }
-        }
+            Ok(record) => format!("record {i} is not a JSON object: {:.40}", record.get()),
+            Err(e) => format!("record {i} is not JSON: {e}"),
+        };
+        return TaskOutcome::Failed(Reason::new("trawl.InvalidRecord", problem));
     }
     let totals = raw.totals.into_iter().map(|t| (t.name, t.value)).collect();
     TaskOutcome::Succeeded(Collection { records, totals })

@@ -19,7 +19,6 @@ mod sts;
 use std::collections::HashMap;
 
 use futures::future::BoxFuture;
-use serde_json::Value;
 
 pub use generate::{OrgSpec, demo};
 pub use org::{FixtureError, Organization};
@@ -49,8 +48,8 @@ impl SimCloud {
         &self.org
     }
 
-    /// Answers one call synchronously (the simulator never waits).
-    pub fn answer(&self, target: &Target, call: &ApiCall) -> Result<Value, ApiError> {
+    /// Answers one call synchronously, as JSON text.
+    pub fn answer(&self, target: &Target, call: &ApiCall) -> Result<String, ApiError> {
         let Some(protocol) = Protocol::of(&call.service) else {
             return Err(ApiError::new(
                 "trawl.UnknownService",
@@ -81,10 +80,10 @@ impl SimCloud {
         }
         match call.service.as_str() {
             "ec2" => ec2::handle(account, target, call),
-            "iam" => iam::handle(account, call),
-            "sts" => sts::handle(account, call),
-            "health" => health::handle(account, call),
-            "servicequotas" => quotas::handle(account, target, call),
+            "iam" => iam::handle(account, call).map(|v| v.to_string()),
+            "sts" => sts::handle(account, call).map(|v| v.to_string()),
+            "health" => health::handle(account, call).map(|v| v.to_string()),
+            "servicequotas" => quotas::handle(account, target, call).map(|v| v.to_string()),
             _ => unreachable!("Protocol::of knows only implemented services"),
         }
         .map_err(with_id)
@@ -92,7 +91,7 @@ impl SimCloud {
 }
 
 impl Backend for SimCloud {
-    fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<Value, ApiError>> {
+    fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<String, ApiError>> {
         Box::pin(std::future::ready(self.answer(target, call)))
     }
 }

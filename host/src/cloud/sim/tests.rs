@@ -6,6 +6,17 @@ fn demo_cloud() -> SimCloud {
     SimCloud::new(demo())
 }
 
+/// The simulator's answer, parsed.
+trait Answer {
+    fn answer_json(&self, target: &Target, call: &ApiCall) -> Result<Value, ApiError>;
+}
+
+impl Answer for SimCloud {
+    fn answer_json(&self, target: &Target, call: &ApiCall) -> Result<Value, ApiError> {
+        self.answer(target, call).map(|text| serde_json::from_str(&text).expect("the simulator answers JSON"))
+    }
+}
+
 fn target(account: &str, region: &str) -> Target {
     Target { account_id: account.into(), account_name: String::new(), region: region.into() }
 }
@@ -19,7 +30,7 @@ fn call(service: &str, operation: &str, params: Value) -> ApiCall {
 fn all_pages(sim: &SimCloud, s: &Target, mut c: ApiCall, token_out: &str, token_in: &str) -> Vec<Value> {
     let mut pages = Vec::new();
     loop {
-        let page = sim.answer(s, &c).unwrap();
+        let page = sim.answer_json(s, &c).unwrap();
         let next = page.get(token_out).and_then(Value::as_str).map(str::to_owned);
         pages.push(page);
         match next {
@@ -44,7 +55,7 @@ fn ids(pages: &[Value], list: &str, id: &str) -> Vec<String> {
 fn describe_volumes_pages_cover_every_volume_once() {
     let sim = demo_cloud();
     let s = target("222222222222", "eu-west-1");
-    let everything = sim.answer(&s, &call("ec2", "DescribeVolumes", json!({}))).unwrap();
+    let everything = sim.answer_json(&s, &call("ec2", "DescribeVolumes", json!({}))).unwrap();
     assert!(everything.get("nextToken").is_none(), "no MaxResults means one page");
     let expected = ids(&[everything], "volumeSet", "volumeId");
     assert!(expected.len() > 5, "the demo should need several pages of 5");
@@ -58,7 +69,8 @@ fn describe_volumes_pages_cover_every_volume_once() {
 #[test]
 fn describe_volumes_uses_wire_names_and_string_leaves() {
     let sim = demo_cloud();
-    let page = sim.answer(&target("111111111111", "us-east-1"), &call("ec2", "DescribeVolumes", json!({}))).unwrap();
+    let page =
+        sim.answer_json(&target("111111111111", "us-east-1"), &call("ec2", "DescribeVolumes", json!({}))).unwrap();
     let v = &page["volumeSet"][0];
     for key in ["volumeId", "size", "availabilityZone", "status", "createTime", "volumeType", "encrypted"] {
         assert!(v[key].is_string(), "{key} should be a string leaf: {v}");
@@ -72,16 +84,16 @@ fn status_filter_and_max_results_bounds() {
     let sim = demo_cloud();
     let s = target("333333333333", "us-east-1");
     let filter = json!({"Filter": [{"Name": "status", "Value": ["available"]}], "MaxResults": "500"});
-    let page = sim.answer(&s, &call("ec2", "DescribeVolumes", filter)).unwrap();
+    let page = sim.answer_json(&s, &call("ec2", "DescribeVolumes", filter)).unwrap();
     let statuses: Vec<&Value> = page["volumeSet"].as_array().unwrap().iter().map(|v| &v["status"]).collect();
     assert!(!statuses.is_empty() && statuses.iter().all(|s| *s == "available"));
 
     for bad in [json!({"MaxResults": 4}), json!({"MaxResults": 501}), json!({"MaxResults": "x"})] {
-        let e = sim.answer(&s, &call("ec2", "DescribeVolumes", bad)).unwrap_err();
+        let e = sim.answer_json(&s, &call("ec2", "DescribeVolumes", bad)).unwrap_err();
         assert_eq!((e.code.as_str(), e.status), ("InvalidParameterValue", 400));
     }
     let e = sim
-        .answer(&s, &call("ec2", "DescribeVolumes", json!({"Filter": [{"Name": "colour", "Value": ["red"]}]})))
+        .answer_json(&s, &call("ec2", "DescribeVolumes", json!({"Filter": [{"Name": "colour", "Value": ["red"]}]})))
         .unwrap_err();
     assert!(e.message.contains("colour"), "{e}");
 }
@@ -90,9 +102,11 @@ fn status_filter_and_max_results_bounds() {
 fn a_token_from_another_operation_is_refused() {
     let sim = demo_cloud();
     let s = target("111111111111", "us-east-1");
-    let roles = sim.answer(&s, &call("iam", "ListRoles", json!({"MaxItems": 2}))).unwrap();
+    let roles = sim.answer_json(&s, &call("iam", "ListRoles", json!({"MaxItems": 2}))).unwrap();
     let marker = roles["Marker"].as_str().unwrap();
-    let e = sim.answer(&s, &call("ec2", "DescribeVolumes", json!({"MaxResults": 5, "NextToken": marker}))).unwrap_err();
+    let e = sim
+        .answer_json(&s, &call("ec2", "DescribeVolumes", json!({"MaxResults": 5, "NextToken": marker})))
+        .unwrap_err();
     assert_eq!(e.code, "InvalidParameterValue");
 }
 
@@ -100,25 +114,32 @@ fn a_token_from_another_operation_is_refused() {
 fn access_denied_where_the_org_denies_it_in_each_protocol() {
     let sim = demo_cloud();
     let denied = target("444444444444", "ap-northeast-2");
-    let e = sim.answer(&denied, &call("ec2", "DescribeVolumes", json!({}))).unwrap_err();
+    let e = sim.answer_json(&denied, &call("ec2", "DescribeVolumes", json!({}))).unwrap_err();
     assert_eq!((e.code.as_str(), e.status), ("UnauthorizedOperation", 403));
     assert!(e.request_id.is_some());
-    let e =
-        sim.answer(&denied, &call("servicequotas", "ListServiceQuotas", json!({"ServiceCode": "ec2"}))).unwrap_err();
+    let e = sim
+        .answer_json(&denied, &call("servicequotas", "ListServiceQuotas", json!({"ServiceCode": "ec2"})))
+        .unwrap_err();
     assert_eq!(e.code, "AccessDeniedException");
     // The same account elsewhere, and other accounts there, are fine.
-    assert!(sim.answer(&target("444444444444", "eu-west-1"), &call("ec2", "DescribeVolumes", json!({}))).is_ok());
-    assert!(sim.answer(&target("111111111111", "ap-northeast-2"), &call("ec2", "DescribeVolumes", json!({}))).is_ok());
+    assert!(sim.answer_json(&target("444444444444", "eu-west-1"), &call("ec2", "DescribeVolumes", json!({}))).is_ok());
+    assert!(
+        sim.answer_json(&target("111111111111", "ap-northeast-2"), &call("ec2", "DescribeVolumes", json!({}))).is_ok()
+    );
 }
 
 #[test]
 fn regions_not_enabled_and_unknown_accounts() {
     let sim = demo_cloud();
-    let e = sim.answer(&target("111111111111", "sa-east-1"), &call("ec2", "DescribeVolumes", json!({}))).unwrap_err();
+    let e =
+        sim.answer_json(&target("111111111111", "sa-east-1"), &call("ec2", "DescribeVolumes", json!({}))).unwrap_err();
     assert_eq!(e.code, "OptInRequired");
-    let e = sim.answer(&target("999999999999", "us-east-1"), &call("sts", "GetCallerIdentity", json!({}))).unwrap_err();
+    let e = sim
+        .answer_json(&target("999999999999", "us-east-1"), &call("sts", "GetCallerIdentity", json!({})))
+        .unwrap_err();
     assert_eq!(e.code, "InvalidClientTokenId");
-    let regions = sim.answer(&target("111111111111", "us-east-1"), &call("ec2", "DescribeRegions", json!({}))).unwrap();
+    let regions =
+        sim.answer_json(&target("111111111111", "us-east-1"), &call("ec2", "DescribeRegions", json!({}))).unwrap();
     assert_eq!(regions["regionInfo"].as_array().unwrap().len(), 3);
 }
 
@@ -140,7 +161,9 @@ fn iam_marker_pagination_for_roles_and_users() {
 #[test]
 fn health_needs_a_support_plan_and_paginates() {
     let sim = demo_cloud();
-    let e = sim.answer(&target("333333333333", "us-east-1"), &call("health", "DescribeEvents", json!({}))).unwrap_err();
+    let e = sim
+        .answer_json(&target("333333333333", "us-east-1"), &call("health", "DescribeEvents", json!({})))
+        .unwrap_err();
     assert_eq!(e.code, "SubscriptionRequiredException");
     let mut org = demo();
     let events = &mut org.accounts[0].health_events;
@@ -164,7 +187,10 @@ fn service_quotas_get_and_list() {
     let sim = demo_cloud();
     let s = target("111111111111", "eu-west-1");
     let q = sim
-        .answer(&s, &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"})))
+        .answer_json(
+            &s,
+            &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"})),
+        )
         .unwrap();
     assert_eq!(q["Quota"]["QuotaCode"], "L-1216C47A");
     assert!(q["Quota"]["Value"].is_number(), "JSON services keep their native types");
@@ -177,7 +203,10 @@ fn service_quotas_get_and_list() {
     );
     assert_eq!(ids(&pages, "Quotas", "QuotaCode"), ["L-1216C47A", "L-34B43A08"]);
     let e = sim
-        .answer(&s, &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-NOPE"})))
+        .answer_json(
+            &s,
+            &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-NOPE"})),
+        )
         .unwrap_err();
     assert_eq!(e.code, "NoSuchResourceException");
 }
@@ -186,8 +215,8 @@ fn service_quotas_get_and_list() {
 fn unknown_operations_and_services_say_what_is_missing() {
     let sim = demo_cloud();
     let s = target("111111111111", "us-east-1");
-    assert_eq!(sim.answer(&s, &call("ec2", "RunInstances", json!({}))).unwrap_err().code, "InvalidAction");
-    assert_eq!(sim.answer(&s, &call("health", "Nope", json!({}))).unwrap_err().code, "UnknownOperationException");
-    let e = sim.answer(&s, &call("s3", "ListBuckets", json!({}))).unwrap_err();
+    assert_eq!(sim.answer_json(&s, &call("ec2", "RunInstances", json!({}))).unwrap_err().code, "InvalidAction");
+    assert_eq!(sim.answer_json(&s, &call("health", "Nope", json!({}))).unwrap_err().code, "UnknownOperationException");
+    let e = sim.answer_json(&s, &call("s3", "ListBuckets", json!({}))).unwrap_err();
     assert!(e.message.contains("s3"), "{e}");
 }
