@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use trawl_host::cloud::Backend;
+use tokio_util::sync::CancellationToken;
 use trawl_host::cloud::sim::{OrgSpec, SimCloud};
+use trawl_host::cloud::{Backend, CloudClient};
 use trawl_host::report::{Report, json};
 use trawl_host::runtime::{CompileCache, Plugin, Runtime, RuntimeConfig};
 use trawl_host::scheduler::{self, SchedulerConfig};
@@ -32,8 +33,9 @@ fn org(targets: usize) -> (Arc<dyn Backend>, Vec<Target>) {
     };
     let org = spec.generate();
     let accounts = targets::accounts_of(&org);
-    let targets = targets::expand(&accounts, &Selection::default(), trawl_host::runtime::Scope::Regional, "us-east-1")
-        .expect("generated targets");
+    let targets =
+        targets::expand(&accounts, &Selection::default(), trawl_host::runtime::Scope::Regional, "us-east-1", 1)
+            .expect("generated targets");
     (Arc::new(SimCloud::new(org)), targets)
 }
 
@@ -62,10 +64,14 @@ struct Measured {
 }
 
 async fn measure(plugin: &Arc<Plugin>, backend: &Arc<dyn Backend>, targets: &[Target], workers: usize) -> Measured {
-    let config = SchedulerConfig { max_workers: workers, task_timeout: Duration::from_secs(30) };
+    let config = SchedulerConfig { max_workers: workers, ..SchedulerConfig::default() };
+    let client = Arc::new(CloudClient::with_defaults(backend.clone()));
+    let plugins = [plugin.clone()];
+    let jobs = scheduler::jobs(&plugins, vec![targets.to_vec()]);
     let started = Instant::now();
-    let results = scheduler::run(plugin.clone(), backend.clone(), targets.to_vec(), &config, |_| {}).await;
+    let outcome = scheduler::run(&plugins, client, jobs, &config, CancellationToken::new(), |_, _| {}).await;
     let wall = started.elapsed();
+    let results: Vec<_> = outcome.results.into_iter().map(|(_, r)| r).collect();
     assert!(results.iter().all(|r| r.status == trawl_host::report::Status::Succeeded), "every target succeeds");
     let task_us = results.iter().map(|r| r.elapsed.as_secs_f64() * 1e6).collect();
     let started = Instant::now();

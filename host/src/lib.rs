@@ -6,13 +6,17 @@
 //! plugin's scope, [`scheduler`] fans the targets out with bounded
 //! concurrency and per-task timeouts, [`runtime`] runs each task in a
 //! fresh wasmtime sandbox whose `cloud` import reaches a [`cloud::Backend`]
-//! through a [`cloud::Session`], and [`report`] aggregates the outcomes
-//! and writes them out.
+//! through a [`cloud::Session`] and the shared [`cloud::CloudClient`]
+//! (rate [`limits`], retries), and [`report`] aggregates the outcomes and
+//! writes them out.
 
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod cloud;
+pub mod config;
+pub mod limits;
+pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod scheduler;

@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::cloud::sim::Organization;
@@ -78,7 +81,9 @@ pub fn accounts_of(org: &Organization) -> Vec<AccountInfo> {
 /// The targets of one plugin run, in scheduling order.
 ///
 /// - `Regional`: every selected (account, enabled region) pair, interleaved
-///   round-robin across accounts so no account's buckets drain first.
+///   round-robin across accounts (in an order shuffled by `seed`, so runs
+///   are reproducible yet no account is always first), with each account's
+///   regions rotated so concurrent tasks hit different regions too.
 /// - `Account`: one target per selected account, in `home_region`.
 /// - `Organization`: one target per account in `home_region`, in account
 ///   order: candidates tried one at a time until one succeeds.
@@ -87,6 +92,7 @@ pub fn expand(
     selection: &Selection,
     scope: Scope,
     home_region: &str,
+    seed: u64,
 ) -> Result<Vec<Target>, SelectionError> {
     let chosen = choose_accounts(accounts, &selection.accounts)?;
     let regions = choose_regions(&chosen, &selection.regions)?;
@@ -98,14 +104,26 @@ pub fn expand(
     Ok(match scope {
         Scope::Account | Scope::Organization => chosen.iter().map(|a| target(a, home_region)).collect(),
         Scope::Regional => {
-            let per_account: Vec<Vec<Target>> = chosen
+            let mut order: Vec<usize> = (0..chosen.len()).collect();
+            if seed != 0 {
+                order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+            }
+            let per_account: Vec<Vec<Target>> = order
                 .iter()
-                .map(|a| {
-                    a.regions
+                .enumerate()
+                .map(|(slot, &i)| {
+                    let a = chosen[i];
+                    let mut list: Vec<Target> = a
+                        .regions
                         .iter()
                         .filter(|r| regions.as_ref().is_none_or(|want| want.contains(r)))
                         .map(|r| target(a, r))
-                        .collect()
+                        .collect();
+                    if !list.is_empty() {
+                        let n = list.len();
+                        list.rotate_left(slot % n);
+                    }
+                    list
                 })
                 .collect();
             interleave(per_account)
@@ -178,15 +196,36 @@ mod tests {
     }
 
     #[test]
-    fn regional_interleaves_accounts() {
-        let t = expand(&org(), &Selection::default(), Scope::Regional, "us-east-1").unwrap();
+    fn regional_interleaves_accounts_and_rotates_regions() {
+        let t = expand(&org(), &Selection::default(), Scope::Regional, "us-east-1", 0).unwrap();
         assert_eq!(pairs(&t), [("a", "eu-west-1"), ("b", "us-east-1"), ("a", "us-east-1")]);
+        let three = |name: &str| AccountInfo {
+            id: name.into(),
+            name: name.into(),
+            regions: vec!["r1".into(), "r2".into(), "r3".into()],
+        };
+        let t = expand(&[three("x"), three("y"), three("z")], &Selection::default(), Scope::Regional, "r1", 0).unwrap();
+        let first_round: Vec<&str> = t[..3].iter().map(|t| t.region.as_str()).collect();
+        assert_eq!(first_round, ["r1", "r2", "r3"], "the first wave spreads over regions");
+    }
+
+    #[test]
+    fn the_seed_shuffles_reproducibly() {
+        let many: Vec<AccountInfo> = (0..20)
+            .map(|i| AccountInfo { id: format!("{i:012}"), name: format!("a{i}"), regions: vec!["r".into()] })
+            .collect();
+        let order = |seed| expand(&many, &Selection::default(), Scope::Regional, "r", seed).unwrap();
+        assert_eq!(order(7), order(7));
+        assert_ne!(order(7), order(8));
+        let mut sorted = order(7);
+        sorted.sort();
+        assert_eq!(sorted, order(0), "a permutation of the same targets");
     }
 
     #[test]
     fn account_and_organization_scopes_use_the_home_region() {
         for scope in [Scope::Account, Scope::Organization] {
-            let t = expand(&org(), &Selection::default(), scope, "us-east-1").unwrap();
+            let t = expand(&org(), &Selection::default(), scope, "us-east-1", 0).unwrap();
             assert_eq!(pairs(&t), [("a", "us-east-1"), ("b", "us-east-1")]);
         }
     }
@@ -194,20 +233,20 @@ mod tests {
     #[test]
     fn selection_by_name_or_id_and_region() {
         let sel = Selection { accounts: vec!["b".into(), "111111111111".into()], regions: vec!["us-east-1".into()] };
-        let t = expand(&org(), &sel, Scope::Regional, "us-east-1").unwrap();
+        let t = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap();
         assert_eq!(pairs(&t), [("b", "us-east-1"), ("a", "us-east-1")]);
     }
 
     #[test]
     fn unknown_names_are_errors_listing_what_exists() {
         let sel = Selection { regions: vec!["eu-west-9".into()], ..Selection::default() };
-        let e = expand(&org(), &sel, Scope::Regional, "us-east-1").unwrap_err();
+        let e = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap_err();
         assert_eq!(
             e.to_string(),
             r#"unknown region "eu-west-9"; the organisation's accounts have: eu-west-1, us-east-1"#
         );
         let sel = Selection { accounts: vec!["zz".into()], ..Selection::default() };
-        let e = expand(&org(), &sel, Scope::Regional, "us-east-1").unwrap_err();
+        let e = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap_err();
         assert!(e.to_string().contains("111111111111 (a)"), "{e}");
     }
 }

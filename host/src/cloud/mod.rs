@@ -2,7 +2,9 @@
 //! one (account, region), and a [`Session`] binds a backend to the target a
 //! plugin is collecting, with the plugin's declared permissions in front.
 
+pub mod client;
 pub mod permissions;
+pub mod retry;
 pub mod session;
 pub mod sim;
 
@@ -13,7 +15,9 @@ use serde_json::Value;
 
 pub use crate::targets::Target;
 
+pub use client::{CallCounts, CallStats, CloudClient};
 pub use permissions::Permissions;
+pub use retry::{ErrorClass, RetryPolicy};
 pub use session::Session;
 
 /// One API call, as a plugin asked for it.
@@ -25,6 +29,14 @@ pub struct ApiCall {
     pub operation: String,
     /// Parameters in wire names; always a JSON object.
     pub params: serde_json::Map<String, Value>,
+}
+
+impl ApiCall {
+    /// True when the call has neither a page size nor a filter: AWS
+    /// throttles such EC2 describes harder, so buckets tell them apart.
+    pub fn is_unbounded(&self) -> bool {
+        !["MaxResults", "MaxItems", "maxResults", "Filter"].iter().any(|k| self.params.contains_key(*k))
+    }
 }
 
 /// An error answered by the cloud, or produced by the host on the way

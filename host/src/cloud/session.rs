@@ -1,4 +1,5 @@
-//! A backend bound to one target, behind the plugin's declared permissions.
+//! The cloud client bound to one target, behind the plugin's declared
+//! permissions.
 
 use std::sync::Arc;
 
@@ -6,7 +7,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::{ApiCall, ApiError, Backend, Permissions, Target};
+use super::{ApiCall, ApiError, CloudClient, Permissions, Target};
 
 /// How many calls of one `call-many` run at once: enough to overlap
 /// latency, few enough that one task cannot monopolise a bucket.
@@ -14,19 +15,19 @@ const CALL_MANY_CONCURRENCY: usize = 8;
 
 /// What a plugin's `cloud` import talks to during one task.
 pub struct Session {
-    backend: Arc<dyn Backend>,
+    client: Arc<CloudClient>,
     target: Target,
     permissions: Arc<Permissions>,
 }
 
 impl Session {
-    /// Binds `backend` to `target`, allowing only `permissions`.
-    pub fn new(backend: Arc<dyn Backend>, target: Target, permissions: Arc<Permissions>) -> Self {
-        Self { backend, target, permissions }
+    /// Binds `client` to `target`, allowing only `permissions`.
+    pub fn new(client: Arc<CloudClient>, target: Target, permissions: Arc<Permissions>) -> Self {
+        Self { client, target, permissions }
     }
 
-    /// One call: permission check, parameter parsing, the backend, and the
-    /// response serialised back to JSON text.
+    /// One call: permission check, parameter parsing, then the client
+    /// (limits, retries, backend).
     pub async fn call(&self, service: &str, operation: &str, params_json: &str) -> Result<String, ApiError> {
         if !self.permissions.allows(service, operation) {
             return Err(ApiError::new(
@@ -50,7 +51,7 @@ impl Session {
             Err(e) => return Err(ApiError::new("trawl.BadParams", 0, format_args!("params are not JSON: {e}"))),
         };
         let call = ApiCall { service: service.to_owned(), operation: operation.to_owned(), params };
-        self.backend.call(&self.target, &call).await
+        self.client.call(&self.target, &call).await
     }
 
     /// Several calls at once, answers in request order.

@@ -74,6 +74,28 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// Writes a run: one plugin's document with a `run` section (verdict,
+/// stop reason, call counts), or `{"plugins": [...], "run": ...}` when the
+/// run had several plugins.
+pub fn write_run(reports: &[Report], run: &Value, out: &mut impl Write) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct One<'a> {
+        #[serde(flatten)]
+        document: Document<'a>,
+        run: &'a Value,
+    }
+    #[derive(serde::Serialize)]
+    struct Many<'a> {
+        plugins: Vec<Document<'a>>,
+        run: &'a Value,
+    }
+    match reports {
+        [report] => serde_json::to_writer_pretty(&mut *out, &One { document: view(report), run })?,
+        _ => serde_json::to_writer_pretty(&mut *out, &Many { plugins: reports.iter().map(view).collect(), run })?,
+    }
+    out.write_all(b"\n")
+}
+
 /// The report as a JSON value (for callers that combine documents).
 pub fn document(report: &Report) -> Value {
     serde_json::to_value(view(report)).expect("a report always serialises")

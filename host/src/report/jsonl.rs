@@ -7,11 +7,15 @@ use serde_json::Value;
 
 use super::TargetResult;
 
-/// Writes the records of one finished target, one line each.
-pub fn write_records(out: &mut impl Write, result: &TargetResult) -> io::Result<()> {
+/// Writes the records of one finished target, one line each; `plugin`
+/// names the plugin on every line when a run has several.
+pub fn write_records(out: &mut impl Write, result: &TargetResult, plugin: Option<&str>) -> io::Result<()> {
     for record in &result.records {
         let record: serde_json::Map<String, Value> = serde_json::from_str(record.get())?;
-        let mut line = serde_json::Map::with_capacity(record.len() + 3);
+        let mut line = serde_json::Map::with_capacity(record.len() + 4);
+        if let Some(name) = plugin {
+            line.insert("plugin".into(), Value::from(name));
+        }
         line.insert("account_id".into(), Value::from(result.target.account_id.as_str()));
         line.insert("account_name".into(), Value::from(result.target.account_name.as_str()));
         line.insert("region".into(), Value::from(result.target.region.as_str()));

@@ -24,14 +24,17 @@ pub enum Status {
     Skipped,
     /// Counted as a failure.
     Failed,
-    /// Ran past its timeout; counted as a failure.
+    /// Ran past its timeout (or the run's deadline); counted as a failure.
     TimedOut,
+    /// Never ran, or was stopped, because the run stopped; counted as a
+    /// failure.
+    Cancelled,
 }
 
 impl Status {
     /// True for outcomes that count against the run.
     pub fn is_failure(self) -> bool {
-        matches!(self, Self::Failed | Self::TimedOut)
+        matches!(self, Self::Failed | Self::TimedOut | Self::Cancelled)
     }
 }
 
@@ -53,6 +56,19 @@ pub struct TargetResult {
 }
 
 impl TargetResult {
+    /// A result for `target` with no records, status `Succeeded`, to be
+    /// filled in.
+    pub fn empty(target: Target) -> Self {
+        Self {
+            target,
+            status: Status::Succeeded,
+            records: Vec::new(),
+            totals: Vec::new(),
+            error: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// The result of `target` from the runtime's outcome.
     pub fn from_outcome(target: Target, outcome: TaskOutcome, elapsed: Duration) -> Self {
         let (status, collection, error) = match outcome {
@@ -78,6 +94,8 @@ pub struct Summary {
     pub failed: usize,
     /// Targets that timed out.
     pub timed_out: usize,
+    /// Targets cancelled because the run stopped.
+    pub cancelled: usize,
     /// Records collected.
     pub records: usize,
     /// The plugin's totals summed over targets.
@@ -126,6 +144,7 @@ impl Report {
                 Status::Skipped => s.skipped += 1,
                 Status::Failed => s.failed += 1,
                 Status::TimedOut => s.timed_out += 1,
+                Status::Cancelled => s.cancelled += 1,
             }
             s.records += r.records.len();
             for (name, value) in &r.totals {
@@ -135,7 +154,8 @@ impl Report {
         s
     }
 
-    /// Failures (failed and timed out) grouped by code, most frequent first.
+    /// Failures (failed, timed out, cancelled) grouped by code, most
+    /// frequent first.
     pub fn errors(&self) -> Vec<ErrorGroup> {
         let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for r in self.results.iter().filter(|r| r.status.is_failure()) {

@@ -57,7 +57,7 @@ pub fn render(report: &Report) -> String {
 
     let totals: Vec<String> = summary.totals.iter().map(|(k, v)| format!("{k} {v}")).collect();
     out.push_str(&format!(
-        "{} {}: {} targets: {} succeeded, {} skipped, {} failed, {} timed out; {} records{} in {} ms\n",
+        "{} {}: {} targets: {} succeeded, {} skipped, {} failed, {} timed out{}; {} records{} in {} ms\n",
         report.plugin.name,
         report.plugin.version,
         summary.total,
@@ -65,6 +65,7 @@ pub fn render(report: &Report) -> String {
         summary.skipped,
         summary.failed,
         summary.timed_out,
+        if summary.cancelled > 0 { format!(", {} cancelled", summary.cancelled) } else { String::new() },
         summary.records,
         if totals.is_empty() { String::new() } else { format!(" ({})", totals.join(", ")) },
         summary.elapsed_ms

@@ -105,7 +105,7 @@ fn json_document_has_the_documented_shape() {
 #[test]
 fn jsonl_lines_carry_the_target() {
     let mut out = Vec::new();
-    jsonl::write_records(&mut out, &ok("7", "eu-west-1", 2, 2)).unwrap();
+    jsonl::write_records(&mut out, &ok("7", "eu-west-1", 2, 2), None).unwrap();
     let lines: Vec<Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1], json!({"account_id": "7", "account_name": "n7", "region": "eu-west-1", "volume_id": "vol-1"}));

@@ -15,7 +15,7 @@ use super::bindings::{Collector, CollectorPre};
 use super::guest_output::Speaker;
 use super::task::{MemoryLimitExceeded, TaskState};
 use super::{LoadError, Runtime};
-use crate::cloud::{Backend, Permissions, Session};
+use crate::cloud::{CloudClient, Permissions, Session};
 use crate::targets::Target;
 
 /// The package and interface every collector exports, without a version.
@@ -141,9 +141,10 @@ impl Plugin {
     }
 
     /// Runs `collect` for `target` in a fresh sandbox whose cloud calls go
-    /// to `backend`. The instance is dropped afterwards, whatever happened.
-    pub async fn collect(&self, target: &Target, backend: Arc<dyn Backend>, cpu_deadline: Instant) -> TaskOutcome {
-        let session = Session::new(backend, target.clone(), self.permissions.clone());
+    /// through `client`. The instance is dropped afterwards, whatever
+    /// happened.
+    pub async fn collect(&self, target: &Target, client: Arc<CloudClient>, cpu_deadline: Instant) -> TaskOutcome {
+        let session = Session::new(client, target.clone(), self.permissions.clone());
         let speaker = Speaker::new(&self.info.name, &target.account_id, &target.region);
         let state = TaskState::new(Some(session), speaker, self.runtime.memory_limit);
         let mut store = self.runtime.store(state, cpu_deadline);

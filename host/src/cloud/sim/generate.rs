@@ -60,6 +60,57 @@ pub fn demo() -> Organization {
     org
 }
 
+/// Regions a generated organisation takes its first N from.
+const REGION_NAMES: [&str; 16] = [
+    "us-east-1",
+    "eu-west-1",
+    "ap-northeast-2",
+    "us-west-2",
+    "eu-central-1",
+    "ap-southeast-1",
+    "us-east-2",
+    "ap-northeast-1",
+    "eu-west-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+    "eu-north-1",
+    "us-west-1",
+    "ap-southeast-2",
+    "eu-west-3",
+];
+
+impl std::str::FromStr for OrgSpec {
+    type Err = String;
+
+    /// `accounts=200,regions=4,volumes=60,roles=12,users=6,seed=7`; any
+    /// key may be left out (defaults: the demo's shape).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut spec = OrgSpec::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').ok_or_else(|| format!("{part:?} is not key=value"))?;
+            let n: u64 = value.parse().map_err(|_| format!("{key}={value:?} is not a whole number"))?;
+            match key {
+                "accounts" if n >= 1 => spec.accounts = n as usize,
+                "regions" if (1..=REGION_NAMES.len() as u64).contains(&n) => {
+                    spec.regions = REGION_NAMES[..n as usize].iter().map(|r| r.to_string()).collect();
+                }
+                "volumes" => spec.volumes_per_region = n as usize,
+                "roles" => spec.roles_per_account = n as usize,
+                "users" => spec.users_per_account = n as usize,
+                "seed" => spec.seed = n,
+                "accounts" | "regions" => return Err(format!("{key}={n} is out of range (regions: 1-16)")),
+                _ => {
+                    return Err(format!(
+                        "unknown key {key:?}; expected accounts, regions, volumes, roles, users, seed"
+                    ));
+                }
+            }
+        }
+        Ok(spec)
+    }
+}
+
 impl OrgSpec {
     /// Builds the organisation this spec describes.
     pub fn generate(&self) -> Organization {
@@ -217,6 +268,16 @@ mod tests {
         let spec = OrgSpec { accounts: 3, ..OrgSpec::default() };
         assert_eq!(spec.generate(), spec.generate());
         assert_ne!(spec.generate(), OrgSpec { seed: 8, ..spec.clone() }.generate());
+    }
+
+    #[test]
+    fn specs_parse_from_text() {
+        let spec: OrgSpec = "accounts=200, regions=4,volumes=60,seed=3".parse().unwrap();
+        assert_eq!((spec.accounts, spec.regions.len(), spec.volumes_per_region, spec.seed), (200, 4, 60, 3));
+        assert_eq!(spec.regions[3], "us-west-2");
+        for bad in ["accounts", "accounts=x", "regions=17", "accounts=0", "colour=3"] {
+            assert!(bad.parse::<OrgSpec>().is_err(), "{bad}");
+        }
     }
 
     #[test]

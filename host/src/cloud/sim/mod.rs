@@ -12,6 +12,7 @@ mod health;
 mod iam;
 pub mod org;
 mod page;
+pub mod pressure;
 mod quotas;
 mod request;
 mod sts;
@@ -22,6 +23,8 @@ use futures::future::BoxFuture;
 
 pub use generate::{OrgSpec, demo};
 pub use org::{FixtureError, Organization};
+pub use pressure::Pressure;
+use pressure::{Server, Verdict};
 use request::Protocol;
 
 use super::{ApiCall, ApiError, Backend, Target};
@@ -34,13 +37,20 @@ const GLOBAL_SERVICES: [&str; 3] = ["iam", "sts", "health"];
 pub struct SimCloud {
     org: Organization,
     by_id: HashMap<String, usize>,
+    server: Option<Server>,
 }
 
 impl SimCloud {
-    /// A simulator answering for `org`.
+    /// A simulator answering for `org` at once, never throttling.
     pub fn new(org: Organization) -> Self {
         let by_id = org.accounts.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
-        Self { org, by_id }
+        Self { org, by_id, server: None }
+    }
+
+    /// A simulator answering for `org` under `pressure`: buckets, latency
+    /// and faults.
+    pub fn with_pressure(org: Organization, pressure: Pressure) -> Self {
+        Self { server: Some(Server::new(pressure)), ..Self::new(org) }
     }
 
     /// The organisation being simulated.
@@ -92,7 +102,28 @@ impl SimCloud {
 
 impl Backend for SimCloud {
     fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<String, ApiError>> {
-        Box::pin(std::future::ready(self.answer(target, call)))
+        let (Some(server), Some(protocol)) = (&self.server, Protocol::of(&call.service)) else {
+            return Box::pin(std::future::ready(self.answer(target, call)));
+        };
+        // The verdict is taken on arrival (buckets see calls in the order
+        // they were sent); the answer comes after the simulated latency.
+        let verdict = server.judge(target, call, protocol);
+        Box::pin(async move {
+            let (delay, outcome) = match verdict {
+                Verdict::Answer { delay } => (delay, None),
+                Verdict::Fail { delay, error } => (delay, Some(error)),
+            };
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            match outcome {
+                Some(mut error) => {
+                    error.request_id = Some(request::request_id(target, call));
+                    Err(error)
+                }
+                None => self.answer(target, call),
+            }
+        })
     }
 }
 

@@ -1,0 +1,159 @@
+//! The `host` command line: `run`, `inspect` and `sim export`.
+
+mod run;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::cloud::sim::demo;
+use crate::runtime::{Runtime, RuntimeConfig};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    every target succeeded or was skipped (or the join policy held)
+  1    internal error
+  2    usage or input error (bad flag, config, plugin, fixture, account or region)
+  3    some targets failed, timed out or were cancelled (default barrier policy)
+  4    more failures than --max-failures; the run was stopped
+  5    fewer successes than --min-success
+  6    --deadline passed before every target finished
+  130  interrupted (Ctrl-C or SIGTERM); finished results were still written";
+
+/// Process exit codes for outcomes that are not a policy verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Every target succeeded or was skipped.
+    Success = 0,
+    /// Something broke inside trawl.
+    Internal = 1,
+    /// The operator's input cannot be used.
+    Input = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Input the operator can fix: exits with [`Exit::Input`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(String);
+
+impl InputError {
+    fn from(e: impl std::fmt::Display) -> anyhow::Error {
+        InputError(e.to_string()).into()
+    }
+}
+
+/// trawl: collect cloud inventory with sandboxed WebAssembly plugins,
+/// across many accounts and regions at once.
+#[derive(Debug, Parser)]
+#[command(name = "host", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More log output (-v info, -vv debug); TRAWL_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors in the log (the seed's quiet mode).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run collector plugins over the organisation's accounts and regions.
+    #[command(after_help = EXIT_CODES)]
+    Run(Box<run::RunArgs>),
+    /// Show what a plugin declares: name, scope, permissions, columns.
+    Inspect {
+        /// The plugin (.wasm component).
+        plugin: PathBuf,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The simulated cloud.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SimCommand {
+    /// Print the built-in demo organisation as a fixture file (JSON).
+    Export,
+}
+
+/// Parses the command line, runs it, and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Exit::Internal.into();
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.is::<InputError>() { Exit::Input } else { Exit::Internal }.into()
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRAWL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(crate::progress::LogWriter).with_target(false).init();
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run(args) => run::run(*args).await,
+        Command::Inspect { plugin, json } => inspect(plugin, json).await.map(Into::into),
+        Command::Sim { command: SimCommand::Export } => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &demo())?;
+            writeln!(out)?;
+            Ok(Exit::Success.into())
+        }
+    }
+}
+
+async fn inspect(path: PathBuf, as_json: bool) -> anyhow::Result<Exit> {
+    let runtime = Runtime::new(RuntimeConfig { max_instances: 2, ..RuntimeConfig::default() })?;
+    let plugin = runtime.load(&path).await.map_err(InputError::from)?;
+    let info = &plugin.info;
+    let world = format!("trawl:collector@{}", plugin.world_version);
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let doc = serde_json::json!({"file": plugin.source, "world": world, "info": info});
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{} {}: {}", info.name, info.version, info.description)?;
+        writeln!(out, "  file:        {}", plugin.source)?;
+        writeln!(out, "  world:       {world}")?;
+        writeln!(out, "  scope:       {}", serde_json::to_value(info.scope)?.as_str().unwrap_or_default())?;
+        writeln!(out, "  home region: {}", info.home_region)?;
+        writeln!(out, "  permissions: {}", info.permissions.join(", "))?;
+        writeln!(out, "  columns:     {}", info.columns.join(", "))?;
+    }
+    Ok(Exit::Success)
+}

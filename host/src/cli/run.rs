@@ -1,0 +1,342 @@
+//! `host run`: resolve the config file and flags into a run, load the
+//! plugins, schedule, and write what finished, whatever stopped the run.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use tokio_util::sync::CancellationToken;
+
+use super::InputError;
+use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
+use crate::cloud::{Backend, CloudClient, RetryPolicy};
+use crate::config::{self, RunConfig, parse_duration};
+use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
+use crate::progress::Progress;
+use crate::report::{Report, TargetResult, json, jsonl, table};
+use crate::runtime::{Runtime, RuntimeConfig};
+use crate::scheduler::{self, JoinPolicy, Quorum, SchedulerConfig};
+use crate::targets::{self, Selection};
+
+/// `host run` flags; each overrides the key of the same name in `--config`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Collector plugins (.wasm components); several share the limits and
+    /// the worker pool and are reported one by one.
+    #[arg(required = true)]
+    plugins: Vec<PathBuf>,
+    /// A TOML run configuration (keys are these flags' names).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Accounts to collect, by id or name, comma-separated [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNTS")]
+    accounts: Vec<String>,
+    /// Regions to collect, comma-separated, or `all` [default: all enabled].
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
+    regions: Vec<String>,
+    /// Tasks in flight at once [default: 20].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    max_workers: Option<u32>,
+    /// Time one task may take, e.g. 60s [default: 60s].
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    timeout: Option<Duration>,
+    /// Extra attempts for a failed target [default: 0].
+    #[arg(long)]
+    retry_count: Option<u32>,
+    /// Pause before retrying a failed target [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    retry_delay: Option<Duration>,
+    /// Stop scheduling once more than N targets failed; up to N is fine.
+    #[arg(long, value_name = "N")]
+    max_failures: Option<usize>,
+    /// Succeed when at least N targets (or N% of them) succeeded.
+    #[arg(long, value_name = "N|N%")]
+    min_success: Option<Quorum>,
+    /// Stop at this wall time: cancel what runs, keep what finished.
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    deadline: Option<Duration>,
+    /// Seed of the scheduling order [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Attempts per API call, the first included [default: 8].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    max_attempts: Option<u32>,
+    /// Time one API call may take [default: 20s].
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    call_timeout: Option<Duration>,
+    /// Client-side rate limit override, SERVICE[:OPERATION]=RATE[/BURST];
+    /// repeatable, e.g. --rate-limit ec2=40/200.
+    #[arg(long, value_name = "SPEC")]
+    rate_limit: Vec<Override>,
+    /// Turn client-side rate limiting off (to measure what it buys).
+    #[arg(long)]
+    no_client_limits: bool,
+    /// Calls in flight across the run [default: 128].
+    #[arg(long)]
+    max_in_flight: Option<usize>,
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    output: Option<OutputFormat>,
+    /// Simulate this organisation (a JSON fixture; see `host sim export`).
+    #[arg(long, value_name = "FILE", conflicts_with = "sim_generate")]
+    fixture: Option<PathBuf>,
+    /// Simulate a generated organisation: accounts=N,regions=N,volumes=N,seed=N.
+    #[arg(long, value_name = "SPEC")]
+    sim_generate: Option<OrgSpec>,
+    /// Simulated latency: MEDIAN[,P99], e.g. 20ms,120ms.
+    #[arg(long, value_name = "MEDIAN[,P99]", value_delimiter = ',', value_parser = parse_duration)]
+    sim_latency: Vec<Duration>,
+    /// Fraction of simulated calls answered with a 5xx error.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    sim_error_rate: Option<f64>,
+    /// Fraction of simulated calls answered past the call timeout.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    sim_slow_rate: Option<f64>,
+    /// Accounts whose simulated credentials fail, comma-separated ids.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    sim_broken: Vec<String>,
+    /// Server-side bucket override in the simulator, like --rate-limit.
+    #[arg(long, value_name = "SPEC")]
+    sim_limit: Vec<Override>,
+    /// Turn the simulator's server-side throttling off.
+    #[arg(long)]
+    no_sim_throttling: bool,
+    /// Seed of simulated latency and faults [default: 1].
+    #[arg(long)]
+    sim_seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON document at the end.
+    Json,
+    /// One record per line as targets finish; the summary on stderr.
+    Jsonl,
+}
+
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!("{s:?} must be longer than zero")),
+        d => Ok(d),
+    }
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("{s:?} is not a fraction between 0 and 1")),
+    }
+}
+
+/// A run with the config file and the flags resolved.
+struct RunSpec {
+    selection: Selection,
+    scheduler: SchedulerConfig,
+    retry: RetryPolicy,
+    limits: Limits,
+    backend: Arc<dyn Backend>,
+    accounts: Vec<targets::AccountInfo>,
+    seed: u64,
+}
+
+impl RunSpec {
+    fn resolve(args: &RunArgs, file: RunConfig) -> anyhow::Result<Self> {
+        let pick = |flag: &Vec<String>, file: Option<Vec<String>>| {
+            if flag.is_empty() { file.unwrap_or_default() } else { flag.clone() }
+        };
+        let selection =
+            Selection { accounts: pick(&args.accounts, file.accounts), regions: pick(&args.regions, file.regions) };
+        let scheduler = SchedulerConfig {
+            max_workers: args.max_workers.or(file.max_workers).unwrap_or(20) as usize,
+            task_timeout: args.timeout.or(file.timeout).unwrap_or(Duration::from_secs(60)),
+            retry_count: args.retry_count.or(file.retry_count).unwrap_or(0),
+            retry_delay: args.retry_delay.or(file.retry_delay).unwrap_or(Duration::from_secs(1)),
+            policy: JoinPolicy {
+                max_failures: args.max_failures.or(file.max_failures),
+                min_success: args.min_success.or(file.min_success),
+                deadline: args.deadline.or(file.deadline),
+            },
+        };
+        let defaults = RetryPolicy::default();
+        let retry = RetryPolicy {
+            max_attempts: args.max_attempts.or(file.retries.max_attempts).unwrap_or(defaults.max_attempts).max(1),
+            call_timeout: args.call_timeout.or(file.retries.call_timeout).unwrap_or(defaults.call_timeout),
+            ..defaults
+        };
+        let mut rules = config::overrides(&file.limits.rules).map_err(InputError::from)?;
+        rules.extend(args.rate_limit.iter().cloned());
+        let limits = Limits::new(
+            RuleBook::new(rules),
+            !args.no_client_limits && file.limits.client_side.unwrap_or(true),
+            args.max_in_flight.or(file.limits.max_in_flight).unwrap_or(DEFAULT_MAX_IN_FLIGHT),
+        );
+
+        let sim = file.sim;
+        let org = match (&args.fixture, &args.sim_generate, sim.fixture, sim.generate) {
+            (Some(path), ..) => Organization::from_file(path).map_err(InputError::from)?,
+            (None, Some(spec), ..) => spec.generate(),
+            (None, None, Some(path), _) => Organization::from_file(&path).map_err(InputError::from)?,
+            (None, None, None, Some(spec)) => {
+                spec.parse::<OrgSpec>().map_err(|e| InputError::from(format!("[sim] generate: {e}")))?.generate()
+            }
+            (None, None, None, None) => demo(),
+        };
+        let mut sim_rules = config::overrides(&sim.rules).map_err(InputError::from)?;
+        sim_rules.extend(args.sim_limit.iter().cloned());
+        let latency_median = args.sim_latency.first().copied().or(sim.latency).unwrap_or_default();
+        let pressure = Pressure {
+            throttling: !args.no_sim_throttling && sim.throttling.unwrap_or(true),
+            limits: sim_rules,
+            latency_median,
+            latency_p99: args.sim_latency.get(1).copied().or(sim.latency_p99).unwrap_or(latency_median),
+            error_rate: args.sim_error_rate.or(sim.error_rate).unwrap_or(0.0),
+            slow_rate: args.sim_slow_rate.or(sim.slow_rate).unwrap_or(0.0),
+            slow_by: sim.slow_by.unwrap_or(retry.call_timeout + Duration::from_secs(1)),
+            broken_accounts: if args.sim_broken.is_empty() {
+                sim.broken_accounts.unwrap_or_default()
+            } else {
+                args.sim_broken.clone()
+            },
+            seed: args.sim_seed.or(sim.seed).unwrap_or(1),
+        };
+        let accounts = targets::accounts_of(&org);
+        let backend: Arc<dyn Backend> = Arc::new(SimCloud::with_pressure(org, pressure));
+        Ok(Self { selection, scheduler, retry, limits, backend, accounts, seed: args.seed.or(file.seed).unwrap_or(1) })
+    }
+}
+
+/// Runs `host run`.
+pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let file = match &args.config {
+        Some(path) => RunConfig::from_file(path).map_err(InputError::from)?,
+        None => RunConfig::default(),
+    };
+    let spec = RunSpec::resolve(&args, file)?;
+
+    let instances = spec.scheduler.max_workers as u32 + 2;
+    let runtime = Runtime::new(RuntimeConfig { max_instances: instances, ..RuntimeConfig::default() })?;
+    let mut plugins = Vec::new();
+    let mut per_plugin_targets = Vec::new();
+    for path in &args.plugins {
+        let plugin = Arc::new(runtime.load(path).await.map_err(InputError::from)?);
+        let targets =
+            targets::expand(&spec.accounts, &spec.selection, plugin.info.scope, &plugin.info.home_region, spec.seed)
+                .map_err(InputError::from)?;
+        per_plugin_targets.push(targets);
+        plugins.push(plugin);
+    }
+    let jobs = scheduler::jobs(&plugins, per_plugin_targets);
+
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let format = args.output.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
+    let client = Arc::new(CloudClient::new(spec.backend.clone(), Arc::new(spec.limits), spec.retry.clone()));
+    let cancel = interrupt_on_signals();
+    let progress = Progress::new(jobs.len(), std::io::stderr().is_terminal(), client.stats().clone());
+    tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");
+
+    let started = Instant::now();
+    let mut stdout = std::io::stdout().lock();
+    let mut write_error = None;
+    let several = plugins.len() > 1;
+    let outcome = scheduler::run(&plugins, client.clone(), jobs, &spec.scheduler, cancel, |plugin, result| {
+        progress.record(result.status);
+        if format == OutputFormat::Jsonl && write_error.is_none() {
+            let name = several.then(|| plugins[plugin].info.name.as_str());
+            write_error = jsonl::write_records(&mut stdout, result, name).err();
+        }
+    })
+    .await;
+    progress.finish();
+    if let Some(e) = write_error {
+        anyhow::bail!("writing records to stdout: {e}");
+    }
+    let elapsed = started.elapsed();
+    let verdict = outcome.verdict(&spec.scheduler.policy);
+    let mut grouped: Vec<Vec<TargetResult>> = plugins.iter().map(|_| Vec::new()).collect();
+    for (plugin, result) in outcome.results {
+        grouped[plugin].push(result);
+    }
+    let reports: Vec<Report> =
+        plugins.iter().zip(grouped).map(|(p, results)| Report::new(p.info.clone(), results, elapsed)).collect();
+    let run_info = serde_json::json!({
+        "verdict": verdict,
+        "stopped": outcome.stopped,
+        "calls": client.stats().snapshot(),
+        "elapsed_ms": elapsed.as_millis() as u64,
+    });
+
+    match format {
+        OutputFormat::Table => {
+            for report in &reports {
+                stdout.write_all(table::render(report).as_bytes())?;
+            }
+            let calls = client.stats().snapshot();
+            writeln!(
+                stdout,
+                "run: {verdict:?}{}; {} API calls, {} throttled, {} retried",
+                outcome.stopped.map(|s| format!(" (stopped: {s:?})")).unwrap_or_default(),
+                calls.calls,
+                calls.throttled,
+                calls.retries
+            )?;
+        }
+        OutputFormat::Json => json::write_run(&reports, &run_info, &mut stdout)?,
+        OutputFormat::Jsonl => {
+            let summaries: Vec<_> = reports
+                .iter()
+                .map(|r| serde_json::json!({"plugin": r.plugin.name, "summary": r.summary(), "errors": r.errors()}))
+                .collect();
+            eprintln!("{}", serde_json::json!({"run": run_info, "plugins": summaries}));
+        }
+    }
+    stdout.flush()?;
+    Ok(ExitCode::from(verdict.exit_code()))
+}
+
+/// Ctrl-C or SIGTERM cancels the run (what finished is still written); a
+/// second one exits at once.
+fn interrupt_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        let mut signals = 0;
+        loop {
+            wait_for_signal().await;
+            signals += 1;
+            if signals == 1 {
+                tracing::warn!("interrupted: stopping, writing what finished (again to quit at once)");
+                cancel.cancel();
+            } else {
+                std::process::exit(130);
+            }
+        }
+    });
+    token
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,266 @@
+//! The run configuration: a TOML file (`--config trawl.toml`) whose keys
+//! are the flags' names, overridden by the flags themselves.
+//!
+//! ```toml
+//! regions = ["eu-west-1", "us-east-1"]
+//! max_workers = 20
+//! timeout = "60s"          # per task
+//! retry_count = 0          # task-level retries, the seed's ParallelConfig
+//! retry_delay = "1s"
+//! max_failures = 3         # join policy
+//! min_success = "90%"
+//! deadline = "10m"
+//!
+//! [retries]                # per API call
+//! max_attempts = 8
+//! call_timeout = "20s"
+//!
+//! [limits]                 # client-side buckets
+//! client_side = true
+//! max_in_flight = 128
+//! rules."ec2" = { tokens_per_second = 20, max_tokens = 100 }
+//! rules."iam:ListRoles" = { tokens_per_second = 2 }
+//!
+//! [sim]                    # the simulated cloud
+//! generate = "accounts=200,regions=4,volumes=60,seed=7"
+//! latency = "20ms"
+//! latency_p99 = "120ms"
+//! error_rate = 0.02
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::limits::Override;
+use crate::scheduler::Quorum;
+
+/// Everything a run can be told in its config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Accounts by id or name.
+    pub accounts: Option<Vec<String>>,
+    /// Regions, or `all`.
+    pub regions: Option<Vec<String>>,
+    /// Tasks in flight at once.
+    pub max_workers: Option<u32>,
+    /// Per-task timeout.
+    #[serde(default, deserialize_with = "duration")]
+    pub timeout: Option<Duration>,
+    /// Task-level retries.
+    pub retry_count: Option<u32>,
+    /// Pause before a task-level retry.
+    #[serde(default, deserialize_with = "duration")]
+    pub retry_delay: Option<Duration>,
+    /// Stop after more than this many failures.
+    pub max_failures: Option<usize>,
+    /// Quorum: a count or `NN%`.
+    #[serde(default, deserialize_with = "quorum")]
+    pub min_success: Option<Quorum>,
+    /// Wall-time deadline of the run.
+    #[serde(default, deserialize_with = "duration")]
+    pub deadline: Option<Duration>,
+    /// Seed of the scheduling order.
+    pub seed: Option<u64>,
+    /// Per-call retry settings.
+    #[serde(default)]
+    pub retries: RetriesConfig,
+    /// Client-side rate limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// The simulated cloud.
+    #[serde(default)]
+    pub sim: SimConfig,
+}
+
+/// `[retries]`: per API call.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetriesConfig {
+    /// Attempts per call, the first included.
+    pub max_attempts: Option<u32>,
+    /// Time one attempt may take.
+    #[serde(default, deserialize_with = "duration")]
+    pub call_timeout: Option<Duration>,
+}
+
+/// `[limits]`: client-side buckets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Apply the buckets (false only to measure what they buy).
+    pub client_side: Option<bool>,
+    /// Calls in flight across the run.
+    pub max_in_flight: Option<usize>,
+    /// Overrides by `service` or `service:Operation`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+}
+
+/// One override, in the seed's names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// Refill rate.
+    pub tokens_per_second: f64,
+    /// Bucket size (default: the service default's).
+    pub max_tokens: Option<u32>,
+}
+
+/// `[sim]`: the simulated cloud.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// An organisation fixture file.
+    pub fixture: Option<PathBuf>,
+    /// A generated organisation: `accounts=N,regions=N,volumes=N,seed=N`.
+    pub generate: Option<String>,
+    /// Server-side throttling on or off.
+    pub throttling: Option<bool>,
+    /// Median call latency.
+    #[serde(default, deserialize_with = "duration")]
+    pub latency: Option<Duration>,
+    /// 99th-percentile call latency.
+    #[serde(default, deserialize_with = "duration")]
+    pub latency_p99: Option<Duration>,
+    /// Fraction of calls answered 5xx.
+    pub error_rate: Option<f64>,
+    /// Fraction of calls answered late.
+    pub slow_rate: Option<f64>,
+    /// How late.
+    #[serde(default, deserialize_with = "duration")]
+    pub slow_by: Option<Duration>,
+    /// Accounts whose credentials fail.
+    pub broken_accounts: Option<Vec<String>>,
+    /// Server-side bucket overrides.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+    /// Seed of latency and faults.
+    pub seed: Option<u64>,
+}
+
+/// A config file that cannot be used, with the file named.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ConfigError {
+    /// The file.
+    pub path: String,
+    /// What is wrong, with the line where TOML says.
+    pub reason: String,
+}
+
+impl RunConfig {
+    /// Reads `path`.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError { path: shown.clone(), reason: e.to_string() })?;
+        toml::from_str(&text).map_err(|e| ConfigError {
+            path: shown,
+            reason: e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
+        })
+    }
+}
+
+/// Rules from a `rules` table as overrides.
+pub fn overrides(rules: &BTreeMap<String, RuleConfig>) -> Result<Vec<Override>, String> {
+    rules
+        .iter()
+        .map(|(name, rule)| {
+            let spec = match rule.max_tokens {
+                Some(burst) => format!("{name}={}/{burst}", rule.tokens_per_second),
+                None => format!("{name}={}", rule.tokens_per_second),
+            };
+            spec.parse::<Override>().map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Parses `90s`, `5m`, `250ms` or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    if let Ok(secs) = s.trim().parse::<f64>() {
+        return if secs >= 0.0 && secs.is_finite() {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(format!("{s:?} is not a duration"))
+        };
+    }
+    humantime::parse_duration(s.trim()).map_err(|e| format!("{s:?} is not a duration ({e}); e.g. 90s, 5m, 250ms"))
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(f64),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Seconds(s)) => parse_duration(&s.to_string()).map(Some).map_err(serde::de::Error::custom),
+        Some(Raw::Text(t)) => parse_duration(&t).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+fn quorum<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Quorum>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Count(usize),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Count(n)) => Ok(Some(Quorum::Count(n))),
+        Some(Raw::Text(t)) => t.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_config_parses() {
+        let cfg: RunConfig = toml::from_str(
+            r#"
+            regions = ["eu-west-1"]
+            max_workers = 8
+            timeout = "90s"
+            retry_delay = 0.5
+            min_success = "90%"
+            deadline = "10m"
+            [retries]
+            max_attempts = 3
+            [limits]
+            client_side = false
+            rules."ec2:DescribeVolumes" = { tokens_per_second = 2, max_tokens = 4 }
+            [sim]
+            generate = "accounts=10"
+            latency = "20ms"
+            error_rate = 0.02
+            "#,
+        )
+        .unwrap();
+        assert_eq!(cfg.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(cfg.retry_delay, Some(Duration::from_millis(500)));
+        assert_eq!(cfg.min_success, Some(Quorum::Percent(90.0)));
+        assert_eq!(cfg.deadline, Some(Duration::from_secs(600)));
+        assert_eq!(cfg.sim.latency, Some(Duration::from_millis(20)));
+        let o = overrides(&cfg.limits.rules).unwrap();
+        assert_eq!(o[0].to_string(), "ec2:DescribeVolumes=2/4");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let e = toml::from_str::<RunConfig>("max_wokers = 3").unwrap_err().to_string();
+        assert!(e.contains("max_wokers"), "{e}");
+        let e = toml::from_str::<RunConfig>("timeout = \"soon\"").unwrap_err().to_string();
+        assert!(e.contains("soon"), "{e}");
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+    }
+}

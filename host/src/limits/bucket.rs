@@ -1,0 +1,193 @@
+//! One client-side bucket: a governor token bucket at the configured rate,
+//! slowed down when the service throttles and recovering along the cubic
+//! curve the AWS SDKs' adaptive mode uses.
+//!
+//! governor limiters have a fixed quota, so adapting means swapping the
+//! limiter for one with the new rate. A slowed-down limiter has a burst of
+//! one: after a throttle, calls are paced, not bunched.
+
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+use super::rules::Rule;
+use crate::cloud::retry::RetryBudget;
+
+/// Multiplicative decrease on a throttle (AWS SDKs: 0.7).
+const BETA: f64 = 0.7;
+/// Cubic scale constant (AWS SDKs: 0.4).
+const SCALE: f64 = 0.4;
+/// The slowest a bucket ever goes, calls per second.
+pub const MIN_RATE: f64 = 0.5;
+/// Recovery re-paces the limiter only when the rate moved this much, so
+/// success does not rebuild it on every call.
+const RECOVERY_STEP: f64 = 0.1;
+
+/// A rate-limited scope: (account, region?, service, operation?).
+pub struct Bucket {
+    rule: Rule,
+    limited: bool,
+    state: Mutex<State>,
+    /// Retries in this scope draw on this budget.
+    pub budget: RetryBudget,
+}
+
+struct State {
+    limiter: Arc<DefaultDirectRateLimiter>,
+    rate: f64,
+    slowed: Option<Slowdown>,
+}
+
+/// Where the cubic recovery started from.
+#[derive(Debug, Clone, Copy)]
+struct Slowdown {
+    at: Instant,
+    last_max: f64,
+    window: f64,
+}
+
+fn limiter(rate: f64, burst: u32) -> Arc<DefaultDirectRateLimiter> {
+    let period = Duration::from_secs_f64(1.0 / rate.max(MIN_RATE));
+    let quota =
+        Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::new(burst.max(1)).unwrap());
+    Arc::new(RateLimiter::direct(quota))
+}
+
+impl Bucket {
+    /// A bucket following `rule`; with `limited` false it only keeps the
+    /// retry budget and the adaptive bookkeeping, and never waits.
+    pub fn new(rule: Rule, limited: bool) -> Self {
+        let state = State {
+            limiter: limiter(rule.tokens_per_second, rule.max_tokens),
+            rate: rule.tokens_per_second,
+            slowed: None,
+        };
+        Self { rule, limited, state: Mutex::new(state), budget: RetryBudget::default() }
+    }
+
+    /// Waits for a token.
+    pub async fn acquire(&self) {
+        if !self.limited {
+            return;
+        }
+        let limiter = self.state.lock().unwrap().limiter.clone();
+        limiter.until_ready().await;
+    }
+
+    /// The service throttled a call: slow down by [`BETA`].
+    pub fn on_throttle(&self) {
+        self.on_throttle_at(Instant::now());
+    }
+
+    /// A call succeeded: recover toward the configured rate.
+    pub fn on_success(&self) {
+        self.on_success_at(Instant::now());
+    }
+
+    /// The current refill rate, calls per second.
+    pub fn rate(&self) -> f64 {
+        self.state.lock().unwrap().rate
+    }
+
+    fn on_throttle_at(&self, now: Instant) {
+        let mut s = self.state.lock().unwrap();
+        let last_max = s.rate;
+        let rate = (last_max * BETA).max(MIN_RATE);
+        let window = (last_max * (1.0 - BETA) / SCALE).cbrt();
+        s.slowed = Some(Slowdown { at: now, last_max, window });
+        s.rate = rate;
+        s.limiter = limiter(rate, 1);
+    }
+
+    fn on_success_at(&self, now: Instant) {
+        let mut s = self.state.lock().unwrap();
+        let Some(slow) = s.slowed else { return };
+        let t = now.saturating_duration_since(slow.at).as_secs_f64();
+        let cubic = SCALE * (t - slow.window).powi(3) + slow.last_max;
+        if cubic >= self.rule.tokens_per_second {
+            s.slowed = None;
+            s.rate = self.rule.tokens_per_second;
+            s.limiter = limiter(self.rule.tokens_per_second, self.rule.max_tokens);
+        } else if cubic > s.rate * (1.0 + RECOVERY_STEP) {
+            s.rate = cubic;
+            s.limiter = limiter(cubic, 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ec2() -> Bucket {
+        Bucket::new(Rule { tokens_per_second: 20.0, max_tokens: 100 }, true)
+    }
+
+    #[test]
+    fn throttling_cuts_the_rate_multiplicatively_down_to_a_floor() {
+        let b = ec2();
+        let t0 = Instant::now();
+        b.on_throttle_at(t0);
+        assert!((b.rate() - 14.0).abs() < 1e-9);
+        b.on_throttle_at(t0);
+        assert!((b.rate() - 9.8).abs() < 1e-9);
+        for _ in 0..50 {
+            b.on_throttle_at(t0);
+        }
+        assert_eq!(b.rate(), MIN_RATE);
+    }
+
+    #[test]
+    fn success_recovers_along_the_cubic_and_then_restores_the_rule() {
+        let b = ec2();
+        let t0 = Instant::now();
+        b.on_throttle_at(t0);
+        // K = cbrt(20 * 0.3 / 0.4) = cbrt(15) ~ 2.47 s: at K the rate is
+        // back at the pre-throttle 20/s, which is the configured rule.
+        b.on_success_at(t0 + Duration::from_millis(100));
+        let early = b.rate();
+        assert!(early < 15.0, "barely recovered after 0.1 s: {early}");
+        b.on_success_at(t0 + Duration::from_millis(1500));
+        let later = b.rate();
+        assert!(later > early && later < 20.0, "{early} -> {later}");
+        b.on_success_at(t0 + Duration::from_millis(2600));
+        assert_eq!(b.rate(), 20.0);
+        assert!(b.state.lock().unwrap().slowed.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_bucket_lets_its_burst_through_then_paces() {
+        let b = Bucket::new(Rule { tokens_per_second: 50.0, max_tokens: 5 }, true);
+        let limiter = b.state.lock().unwrap().limiter.clone();
+        assert!((0..5).all(|_| limiter.check().is_ok()), "the burst is available at once");
+        assert!(limiter.check().is_err(), "the sixth call must wait");
+        // Five more at 50/s cannot take less than ~80 ms.
+        let start = Instant::now();
+        for _ in 0..5 {
+            b.acquire().await;
+        }
+        assert!(start.elapsed() >= Duration::from_millis(75), "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn a_throttled_bucket_loses_its_burst() {
+        let b = ec2();
+        b.on_throttle();
+        let limiter = b.state.lock().unwrap().limiter.clone();
+        assert!(limiter.check().is_ok());
+        assert!(limiter.check().is_err(), "paced, not bunched, after a throttle");
+    }
+
+    #[tokio::test]
+    async fn an_unlimited_bucket_never_waits() {
+        let b = Bucket::new(Rule { tokens_per_second: 1.0, max_tokens: 1 }, false);
+        let start = Instant::now();
+        for _ in 0..100 {
+            b.acquire().await;
+        }
+        // 100 calls at 1/s would take 99 s if the bucket were applied.
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+}
