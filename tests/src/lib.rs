@@ -64,17 +64,20 @@ impl Run {
     }
 }
 
-/// Runs the real `host` binary with `args` (no terminal: output is JSON
-/// unless asked otherwise; an isolated compile cache).
-pub fn host(args: &[&str]) -> Run {
+/// The real `host` binary with `args`, ready to spawn (an isolated
+/// compile cache, no inherited log settings).
+pub fn host_command(args: &[&str]) -> Command {
     static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
     let cache = CACHE.get_or_init(|| tempfile::tempdir().unwrap());
-    let Output { status, stdout, stderr } = Command::new(&artifacts().host)
-        .args(args)
-        .env("TRAWL_CACHE_DIR", cache.path())
-        .env_remove("TRAWL_LOG")
-        .output()
-        .expect("running host");
+    let mut command = Command::new(&artifacts().host);
+    command.args(args).env("TRAWL_CACHE_DIR", cache.path()).env_remove("TRAWL_LOG");
+    command
+}
+
+/// Runs the real `host` binary with `args` (no terminal: output is JSON
+/// unless asked otherwise).
+pub fn host(args: &[&str]) -> Run {
+    let Output { status, stdout, stderr } = host_command(args).output().expect("running host");
     Run {
         status: status.code().expect("host was killed by a signal"),
         stdout: String::from_utf8(stdout).unwrap(),

@@ -4,8 +4,8 @@
 //!   `tests/plugins/` for wasm32-wasip2 and copies each component to
 //!   `target/plugins/NAME.wasm` (NAME without the `trawl-plugin-` or
 //!   `trawl-test-` prefix).
-//! - `bench`: builds the plugins and runs the per-task overhead benchmark
-//!   in release mode.
+//! - `bench`: builds the plugins and runs the benchmarks in release mode:
+//!   per-task overhead, and a run shaped by AWS's rate limits.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -96,7 +96,7 @@ fn build_plugins() -> Result<Vec<PathBuf>, String> {
 fn bench() -> Result<(), String> {
     let status = cargo()
         .current_dir(workspace_root())
-        .args(["bench", "--package", "trawl-host", "--bench", "task_overhead"])
+        .args(["bench", "--package", "trawl-host", "--bench", "task_overhead", "--bench", "throttling"])
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("benchmark failed ({status})")) }
