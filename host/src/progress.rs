@@ -52,8 +52,8 @@ impl Progress {
         if let Some(bar) = &self.bar {
             let [ok, skipped, failed] = self.counts.each_ref().map(|c| c.load(Ordering::Relaxed));
             let throttled = self.stats.snapshot().throttled;
-            bar.set_message(format!("ok {ok} skipped {skipped} failed {failed} throttled {throttled}"));
             bar.inc(1);
+            bar.set_message(format!("ok {ok} skipped {skipped} failed {failed} throttled {throttled}"));
         }
     }
 
