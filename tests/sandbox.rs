@@ -16,20 +16,19 @@ fn hostile_org() -> Value {
     json!({ "accounts": accounts })
 }
 
-#[test]
-fn every_attack_is_contained_and_honest_results_survive() {
+/// Runs the hostile plugin over the hostile organisation with `extra` flags.
+fn run_hostile(extra: &[&str]) -> trawl_tests::Run {
     let org = fixture(&hostile_org());
     let hostile = plugin("hostile");
-    let run = host(&[
-        "run",
-        hostile.to_str().unwrap(),
-        "--fixture",
-        org.path().to_str().unwrap(),
-        "--timeout",
-        "2",
-        "--output",
-        "json",
-    ]);
+    let mut args =
+        vec!["run", hostile.to_str().unwrap(), "--fixture", org.path().to_str().unwrap(), "--output", "json"];
+    args.extend_from_slice(extra);
+    host(&args)
+}
+
+#[test]
+fn every_attack_is_contained_and_honest_results_survive() {
+    let run = run_hostile(&["--timeout", "2"]);
     assert_eq!(run.status, EXIT_TARGETS_FAILED, "{}", run.stderr);
     let doc = run.json();
     let by = results_by_place(&doc);
@@ -65,20 +64,7 @@ fn every_attack_is_contained_and_honest_results_survive() {
 fn a_spinning_plugin_does_not_hold_up_the_others() {
     // One worker per target: the spinner must be cut off by its own
     // deadline while the other tasks finish normally.
-    let org = fixture(&hostile_org());
-    let hostile = plugin("hostile");
-    let run = host(&[
-        "run",
-        hostile.to_str().unwrap(),
-        "--fixture",
-        org.path().to_str().unwrap(),
-        "--accounts",
-        "spin,honest",
-        "--max-workers",
-        "2",
-        "--timeout",
-        "1",
-    ]);
+    let run = run_hostile(&["--accounts", "spin,honest", "--max-workers", "2", "--timeout", "1"]);
     let doc = run.json();
     let by = results_by_place(&doc);
     assert_eq!(by["honest/us-east-1"]["status"], "succeeded");

@@ -6,10 +6,14 @@
 //!
 //! Run with `cargo xtask bench` (builds the plugin, then this in release).
 
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use peak_rss::peak_rss_mb;
 use tokio_util::sync::CancellationToken;
 use trawl_host::cloud::sim::{OrgSpec, SimCloud};
 use trawl_host::cloud::{Backend, CloudClient};
@@ -116,16 +120,6 @@ async fn parallel(backend: &Arc<dyn Backend>, targets: &[Target], workers: usize
         per_target.push((m.wall + m.aggregate).as_secs_f64() * 1e6 / targets.len() as f64);
     }
     median(per_target)
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    kb / 1024.0
 }
 
 /// In the child: one 10,000-target run with 20 workers, then report VmHWM.

@@ -7,10 +7,14 @@
 //!
 //! Run with `cargo xtask bench`.
 
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use peak_rss::peak_rss_mb;
 use tokio_util::sync::CancellationToken;
 use trawl_host::cloud::sim::{OrgSpec, Pressure, SimCloud};
 use trawl_host::cloud::{Backend, CloudClient, RetryPolicy};
@@ -29,16 +33,6 @@ const BURST: usize = 1;
 const WORKERS: usize = 200;
 const LATENCY_MEDIAN: Duration = Duration::from_millis(50);
 const LATENCY_P99: Duration = Duration::from_millis(150);
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    kb / 1024.0
-}
 
 /// The shortest a target can take: its calls one after another, each
 /// taking the mean latency, and none starting before its bucket has a

@@ -32,8 +32,9 @@ pub struct ApiError {
 
 /// Error codes meaning "you may not look here", which make a target
 /// skipped rather than failed: missing permissions, a region the account
-/// has not opted into, a service that needs a support plan.
-const ACCESS_CODES: &[&str] = &[
+/// has not opted into, a service that needs a support plan. The host
+/// classifies errors with this same list.
+pub const ACCESS_DENIED_CODES: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
     "UnauthorizedOperation",
@@ -51,7 +52,7 @@ impl ApiError {
 
     /// True for the AccessDenied family: the target should be skipped.
     pub fn is_access_denied(&self) -> bool {
-        ACCESS_CODES.contains(&self.code.as_str())
+        ACCESS_DENIED_CODES.contains(&self.code.as_str())
     }
 }
 

@@ -55,15 +55,9 @@ const TRANSIENT_CODES: &[&str] = &[
     "trawl.ConnectionError",
 ];
 
-/// The AccessDenied family: the same list the plugin SDK maps to skipped.
-pub const ACCESS_CODES: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnauthorizedAccess",
-    "OptInRequired",
-    "SubscriptionRequiredException",
-];
+/// The AccessDenied family: the list the plugin SDK maps to `skipped`, so
+/// host and plugins agree on what "no access here" means.
+pub use trawl_plugin_sdk::cloud::ACCESS_DENIED_CODES;
 
 impl ErrorClass {
     /// Classifies an error by code, then by HTTP status.
@@ -73,7 +67,7 @@ impl ErrorClass {
             Self::Throttling
         } else if TRANSIENT_CODES.contains(&code) || matches!(e.status, 500 | 502 | 503 | 504) {
             Self::Transient
-        } else if ACCESS_CODES.contains(&code) {
+        } else if ACCESS_DENIED_CODES.contains(&code) {
             Self::Access
         } else {
             Self::Other
