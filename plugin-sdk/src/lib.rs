@@ -6,7 +6,7 @@
 //! the plugin reaches the cloud only through [`call`] and its relatives,
 //! which the host signs, rate-limits and retries.
 //!
-//! ```ignore
+//! ```no_run
 //! use trawl_plugin_sdk::{Collection, Collector, Error, PluginInfo, Scope, Target, paginate};
 //!
 //! struct Roles;

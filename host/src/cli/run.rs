@@ -278,11 +278,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             let calls = client.stats().snapshot();
             writeln!(
                 stdout,
-                "run: {verdict:?}{}; {} API calls, {} throttled, {} retried",
-                outcome.stopped.map(|s| format!(" (stopped: {s:?})")).unwrap_or_default(),
-                calls.calls,
-                calls.throttled,
-                calls.retries
+                "run: {verdict}; {} API calls, {} throttled, {} retried",
+                calls.calls, calls.throttled, calls.retries
             )?;
         }
         OutputFormat::Json => json::write_run(&reports, &run_info, &mut stdout)?,

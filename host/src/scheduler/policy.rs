@@ -91,6 +91,19 @@ pub enum Verdict {
     Interrupted,
 }
 
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Held => "the join policy held",
+            Self::TargetsFailed => "some targets failed",
+            Self::TooManyFailures => "too many failures, stopped",
+            Self::QuorumMissed => "too few targets succeeded",
+            Self::DeadlinePassed => "the deadline passed",
+            Self::Interrupted => "interrupted",
+        })
+    }
+}
+
 impl Verdict {
     /// The process exit status for this verdict.
     pub fn exit_code(self) -> u8 {
