@@ -31,17 +31,8 @@ pub struct ApiError {
 }
 
 /// Error codes meaning "you may not look here", which make a target
-/// skipped rather than failed: missing permissions, a region the account
-/// has not opted into, a service that needs a support plan. The host
-/// classifies errors with this same list.
-pub const ACCESS_DENIED_CODES: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnauthorizedAccess",
-    "OptInRequired",
-    "SubscriptionRequiredException",
-];
+/// skipped rather than failed; the host classifies with the same list.
+pub use trawl_error_codes::ACCESS_DENIED as ACCESS_DENIED_CODES;
 
 impl ApiError {
     /// Builds an error produced inside the plugin, e.g. for a response that

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rand::SeedableRng;
 use serde::Serialize;
 
 use super::retry::{ErrorClass, RetryPolicy};
@@ -72,7 +71,6 @@ impl CloudClient {
     /// of attempts in its message when there was more than one.
     pub async fn call(&self, target: &Target, call: &ApiCall) -> Result<String, ApiError> {
         let bucket = self.limits.bucket(target, call);
-        let mut rng = rand_chacha::ChaCha8Rng::from_os_rng();
         let mut attempt = 1;
         loop {
             bucket.acquire().await;
@@ -108,7 +106,9 @@ impl CloudClient {
                 return Err(exhausted(error, attempt, !give_up));
             }
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(self.policy.backoff(attempt, &mut rng)).await;
+            // Jitter from the thread-local generator: only retries pay for it.
+            let backoff = self.policy.backoff(attempt, &mut rand::rng());
+            tokio::time::sleep(backoff).await;
             attempt += 1;
         }
     }

@@ -7,6 +7,7 @@ pub mod permissions;
 pub mod retry;
 pub mod session;
 pub mod sim;
+pub mod wire;
 
 use std::fmt;
 

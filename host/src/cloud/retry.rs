@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use rand::Rng;
+use trawl_error_codes::{ACCESS_DENIED, THROTTLING, TRANSIENT};
 
 use super::ApiError;
 
@@ -27,47 +28,15 @@ pub enum ErrorClass {
     Other,
 }
 
-/// Throttling codes across AWS services (botocore's list).
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
-
-const TRANSIENT_CODES: &[&str] = &[
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "trawl.CallTimeout",
-    "trawl.ConnectionError",
-];
-
-/// The AccessDenied family: the list the plugin SDK maps to `skipped`, so
-/// host and plugins agree on what "no access here" means.
-pub use trawl_plugin_sdk::cloud::ACCESS_DENIED_CODES;
-
 impl ErrorClass {
     /// Classifies an error by code, then by HTTP status.
     pub fn of(e: &ApiError) -> Self {
         let code = e.code.as_str();
-        if THROTTLING_CODES.contains(&code) || e.status == 429 {
+        if THROTTLING.contains(&code) || e.status == 429 {
             Self::Throttling
-        } else if TRANSIENT_CODES.contains(&code) || matches!(e.status, 500 | 502 | 503 | 504) {
+        } else if TRANSIENT.contains(&code) || matches!(e.status, 500 | 502 | 503 | 504) {
             Self::Transient
-        } else if ACCESS_DENIED_CODES.contains(&code) {
+        } else if ACCESS_DENIED.contains(&code) {
             Self::Access
         } else {
             Self::Other

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::org::{Account, Volume};
 use super::page;
-use super::request::{Protocol, int, invalid, list, strings, text};
+use super::request::{Protocol, int, invalid, list, strings, text, unknown_operation};
 use crate::cloud::{ApiCall, ApiError, Target};
 
 const P: Protocol = Protocol::Ec2;
@@ -16,7 +16,7 @@ pub fn handle(account: &Account, target: &Target, call: &ApiCall) -> Result<Stri
     match call.operation.as_str() {
         "DescribeVolumes" => describe_volumes(account, target, &call.params),
         "DescribeRegions" => Ok(describe_regions(account, &call.params).to_string()),
-        _ => Err(P.unknown_operation(call)),
+        _ => Err(unknown_operation(P, call)),
     }
 }
 
@@ -118,7 +118,7 @@ fn filter_matches(v: &Volume, name: &str, want: &str) -> bool {
         "volume-id" => v.id == want,
         "encrypted" => v.encrypted.to_string() == want,
         "size" => v.size.to_string() == want,
-        tag => tag.strip_prefix("tag:").is_some_and(|k| v.tags.get(k).is_some_and(|val| val == want)),
+        tag => tag.strip_prefix("tag:").is_some_and(|k| v.tags.iter().any(|(key, val)| key == k && val == want)),
     }
 }
 

@@ -3,8 +3,6 @@
 //! given seed across platforms and crate versions, so a seed names one
 //! organisation forever.
 
-use std::collections::BTreeMap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -157,11 +155,12 @@ impl OrgSpec {
                         }
                     })
                     .map_or("in-use", |s| s.0);
-                let mut tags = BTreeMap::new();
-                tags.insert("team".to_owned(), ["data", "web", "platform", "ml"][rng.random_range(0..4)].to_owned());
+                let team = ("team".to_owned(), ["data", "web", "platform", "ml"][rng.random_range(0..4)].to_owned());
+                let mut tags = Vec::with_capacity(2);
                 if rng.random_bool(0.5) {
-                    tags.insert("Name".to_owned(), format!("vol-{}", rng.random_range(1..999)));
+                    tags.push(("Name".to_owned(), format!("vol-{}", rng.random_range(1..999))));
                 }
+                tags.push(team);
                 Volume {
                     id: format!("vol-0{:016x}", rng.random::<u64>()),
                     size: [8, 20, 50, 100, 500, 1000][rng.random_range(0..6)],

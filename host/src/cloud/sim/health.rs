@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::org::{Account, HealthEvent};
 use super::page;
-use super::request::{Protocol, int, strings, text};
+use super::request::{Protocol, int, strings, text, unknown_operation};
 use crate::cloud::{ApiCall, ApiError};
 
 const P: Protocol = Protocol::Json;
@@ -13,7 +13,7 @@ const P: Protocol = Protocol::Json;
 /// Answers one Health call.
 pub fn handle(account: &Account, call: &ApiCall) -> Result<Value, ApiError> {
     if call.operation != "DescribeEvents" {
-        return Err(P.unknown_operation(call));
+        return Err(unknown_operation(P, call));
     }
     if !account.has_health_api() {
         return Err(ApiError::new(

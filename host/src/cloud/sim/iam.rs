@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::org::{Account, Principal};
 use super::page;
-use super::request::{Protocol, int, text};
+use super::request::{Protocol, int, text, unknown_operation};
 use crate::cloud::{ApiCall, ApiError};
 
 const P: Protocol = Protocol::Query;
@@ -15,7 +15,7 @@ pub fn handle(account: &Account, call: &ApiCall) -> Result<Value, ApiError> {
     match call.operation.as_str() {
         "ListRoles" => list(account, &call.params, "ListRoles", &account.iam.roles, "Roles", "role"),
         "ListUsers" => list(account, &call.params, "ListUsers", &account.iam.users, "Users", "user"),
-        _ => Err(P.unknown_operation(call)),
+        _ => Err(unknown_operation(P, call)),
     }
 }
 

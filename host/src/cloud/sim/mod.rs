@@ -86,7 +86,7 @@ impl SimCloud {
             )));
         }
         if account.denies(&call.service, &target.region) {
-            return Err(with_id(protocol.access_denied(call, "explicit deny in a service control policy")));
+            return Err(with_id(request::access_denied(protocol, call, "explicit deny in a service control policy")));
         }
         match call.service.as_str() {
             "ec2" => ec2::handle(account, target, call),
@@ -94,7 +94,11 @@ impl SimCloud {
             "sts" => sts::handle(account, call).map(|v| v.to_string()),
             "health" => health::handle(account, call).map(|v| v.to_string()),
             "servicequotas" => quotas::handle(account, target, call).map(|v| v.to_string()),
-            _ => unreachable!("Protocol::of knows only implemented services"),
+            _ => Err(ApiError::new(
+                "trawl.UnknownService",
+                0,
+                format_args!("the simulated cloud has no service {:?}", call.service),
+            )),
         }
         .map_err(with_id)
     }

@@ -81,9 +81,26 @@ pub struct Volume {
     /// The instance it is attached to, for `in-use` volumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attached_to: Option<String>,
-    /// Tags.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
+    /// Tags, in key order; a JSON object in fixture files. A vector, not a
+    /// map: volumes have one or two tags, and a map's node would be ten
+    /// times their size in a large simulated organisation.
+    #[serde(default, with = "tag_map")]
+    pub tags: Vec<(String, String)>,
+}
+
+/// Tags as a JSON object in fixtures, as sorted pairs in memory.
+mod tag_map {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(tags: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+        tags.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+        Ok(BTreeMap::<String, String>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// IAM roles and users of an account.

@@ -9,17 +9,16 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::DefaultDirectRateLimiter;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::request::Protocol;
 use crate::cloud::{ApiCall, ApiError, Target};
-use crate::limits::{BucketKey, Override, RuleBook};
+use crate::limits::{BucketKey, Override, RuleBook, token_bucket};
 
 /// Settings of the simulated cloud's behaviour under load.
 #[derive(Debug, Clone)]
@@ -167,11 +166,7 @@ impl Server {
             .lock()
             .unwrap()
             .entry(key)
-            .or_insert_with(|| {
-                let period = Duration::from_secs_f64(1.0 / rule.tokens_per_second);
-                let burst = NonZeroU32::new(rule.max_tokens.max(1)).unwrap();
-                Arc::new(RateLimiter::direct(Quota::with_period(period).expect("positive period").allow_burst(burst)))
-            })
+            .or_insert_with(|| token_bucket(rule.tokens_per_second, rule.max_tokens))
             .clone();
         bucket.check().is_ok()
     }

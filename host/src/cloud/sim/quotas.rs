@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::org::{Account, Quota};
 use super::page;
-use super::request::{Protocol, int, invalid, text};
+use super::request::{Protocol, int, invalid, text, unknown_operation};
 use crate::cloud::{ApiCall, ApiError, Target};
 
 const P: Protocol = Protocol::Json;
@@ -36,7 +36,7 @@ pub fn handle(account: &Account, target: &Target, call: &ApiCall) -> Result<Valu
             }
             Ok(out)
         }
-        _ => Err(P.unknown_operation(call)),
+        _ => Err(unknown_operation(P, call)),
     }
 }
 

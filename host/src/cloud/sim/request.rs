@@ -8,47 +8,22 @@ use serde_json::{Map, Value};
 
 use crate::cloud::{ApiCall, ApiError, Target};
 
-/// The three families of AWS wire protocol, which name errors differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// EC2's own query dialect.
-    Ec2,
-    /// awsQuery: IAM, STS, CloudWatch.
-    Query,
-    /// awsJson1_0/1_1: Health, Service Quotas, Organizations.
-    Json,
+pub use crate::cloud::wire::Protocol;
+
+/// The error for "not allowed here" in `protocol`.
+pub fn access_denied(protocol: Protocol, call: &ApiCall, why: &str) -> ApiError {
+    let (code, status) = match protocol {
+        Protocol::Ec2 => ("UnauthorizedOperation", 403),
+        Protocol::Query => ("AccessDenied", 403),
+        Protocol::Json => ("AccessDeniedException", 400),
+    };
+    ApiError::new(code, status, format_args!("not authorized to perform {}:{}: {why}", call.service, call.operation))
 }
 
-impl Protocol {
-    /// The protocol a service speaks, None for services the simulator lacks.
-    pub fn of(service: &str) -> Option<Self> {
-        match service {
-            "ec2" => Some(Self::Ec2),
-            "iam" | "sts" => Some(Self::Query),
-            "health" | "servicequotas" => Some(Self::Json),
-            _ => None,
-        }
-    }
-
-    /// The error for "not allowed here" in this protocol.
-    pub fn access_denied(self, call: &ApiCall, why: &str) -> ApiError {
-        let (code, status) = match self {
-            Self::Ec2 => ("UnauthorizedOperation", 403),
-            Self::Query => ("AccessDenied", 403),
-            Self::Json => ("AccessDeniedException", 400),
-        };
-        ApiError::new(
-            code,
-            status,
-            format_args!("not authorized to perform {}:{}: {why}", call.service, call.operation),
-        )
-    }
-
-    /// The error for an operation the service does not have.
-    pub fn unknown_operation(self, call: &ApiCall) -> ApiError {
-        let code = if self == Self::Json { "UnknownOperationException" } else { "InvalidAction" };
-        ApiError::new(code, 400, format_args!("the simulated {} has no operation {}", call.service, call.operation))
-    }
+/// The error for an operation the simulated service does not have.
+pub fn unknown_operation(protocol: Protocol, call: &ApiCall) -> ApiError {
+    let code = if protocol == Protocol::Json { "UnknownOperationException" } else { "InvalidAction" };
+    ApiError::new(code, 400, format_args!("the simulated {} has no operation {}", call.service, call.operation))
 }
 
 /// A parameter error in the form each protocol uses.

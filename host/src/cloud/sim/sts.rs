@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::org::Account;
-use super::request::Protocol;
+use super::request::{Protocol, unknown_operation};
 use crate::cloud::{ApiCall, ApiError};
 
 /// Answers one STS call.
@@ -14,6 +14,6 @@ pub fn handle(account: &Account, call: &ApiCall) -> Result<Value, ApiError> {
             "Account": account.id,
             "Arn": format!("arn:aws:sts::{}:assumed-role/TrawlReadOnly/trawl", account.id),
         })),
-        _ => Err(Protocol::Query.unknown_operation(call)),
+        _ => Err(unknown_operation(Protocol::Query, call)),
     }
 }

@@ -1,0 +1,240 @@
+//! JSON parameters to the form fields of the EC2 and awsQuery protocols,
+//! and back (for the simulator's HTTP server).
+//!
+//! Objects nest with dots (`Key.Sub`); arrays are numbered from 1 (`Key.N`
+//! for EC2, `Key.member.N` for awsQuery); booleans and numbers are written
+//! as text. `Action` and `Version` come first.
+
+use serde_json::{Map, Value};
+
+use super::Protocol;
+
+/// The form body of a call: `Action`, `Version`, then the parameters.
+pub fn encode(protocol: Protocol, operation: &str, version: &str, params: &Map<String, Value>) -> String {
+    let mut fields = vec![("Action".to_owned(), operation.to_owned()), ("Version".to_owned(), version.to_owned())];
+    for (key, value) in params {
+        flatten(protocol, key, value, &mut fields);
+    }
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
+}
+
+fn flatten(protocol: Protocol, prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.push((prefix.to_owned(), b.to_string())),
+        Value::Number(n) => out.push((prefix.to_owned(), n.to_string())),
+        Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let key = match protocol {
+                    Protocol::Ec2 => format!("{prefix}.{}", i + 1),
+                    _ => format!("{prefix}.member.{}", i + 1),
+                };
+                flatten(protocol, &key, item, out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(protocol, &format!("{prefix}.{k}"), v, out);
+            }
+        }
+    }
+}
+
+/// A form body that does not decode to parameters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed query parameter {0:?}")]
+pub struct FormError(pub String);
+
+/// The action and the parameters of a form body (values stay strings, as
+/// they travelled).
+pub fn decode(protocol: Protocol, body: &str) -> Result<(String, Map<String, Value>), FormError> {
+    let mut action = None;
+    let mut root = Value::Object(Map::new());
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "Action" => action = Some(value.into_owned()),
+            "Version" => {}
+            _ => insert(protocol, &mut root, &key, value.into_owned())?,
+        }
+    }
+    let action = action.ok_or_else(|| FormError("Action".into()))?;
+    let Value::Object(params) = root else { unreachable!("the root is an object") };
+    Ok((action, compact(params)))
+}
+
+fn insert(protocol: Protocol, root: &mut Value, key: &str, value: String) -> Result<(), FormError> {
+    let bad = || FormError(key.to_owned());
+    let mut parts: Vec<&str> = key.split('.').collect();
+    if protocol != Protocol::Ec2 {
+        // `Key.member.N` -> `Key.N`
+        parts.retain(|p| *p != "member");
+    }
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(bad());
+    }
+    let mut node = root;
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let next_is_index = parts.get(i + 1).is_some_and(|p| p.parse::<usize>().is_ok());
+        let fresh = || {
+            if last {
+                Value::String(String::new())
+            } else if next_is_index {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(Map::new())
+            }
+        };
+        node = match node {
+            Value::Object(map) => map.entry(part.to_string()).or_insert_with(fresh),
+            Value::Array(items) => {
+                let index: usize = part.parse().map_err(|_| bad())?;
+                if index == 0 || index > 10_000 {
+                    return Err(bad());
+                }
+                while items.len() < index {
+                    items.push(Value::Null);
+                }
+                let slot = &mut items[index - 1];
+                if slot.is_null() {
+                    *slot = fresh();
+                }
+                slot
+            }
+            _ => return Err(bad()),
+        };
+        if last {
+            if !matches!(node, Value::String(_)) {
+                return Err(bad());
+            }
+            *node = Value::String(value);
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Drops holes left by sparse indices (`Key.1`, `Key.3`).
+fn compact(map: Map<String, Value>) -> Map<String, Value> {
+    map.into_iter().map(|(k, v)| (k, compact_value(v))).collect()
+}
+
+fn compact_value(v: Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.into_iter().filter(|i| !i.is_null()).map(compact_value).collect()),
+        Value::Object(map) => Value::Object(compact(map)),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    fn params(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn ec2_filters_and_lists() {
+        let body = encode(
+            Protocol::Ec2,
+            "DescribeVolumes",
+            "2016-11-15",
+            &params(
+                json!({"MaxResults": 500, "Filter": [{"Name": "status", "Value": ["available", "in-use"]}], "DryRun": false}),
+            ),
+        );
+        assert_eq!(
+            body,
+            "Action=DescribeVolumes&Version=2016-11-15&DryRun=false&Filter.1.Name=status&Filter.1.Value.1=available\
+             &Filter.1.Value.2=in-use&MaxResults=500"
+        );
+    }
+
+    #[test]
+    fn query_lists_use_member() {
+        let body = encode(
+            Protocol::Query,
+            "GetMetricStatistics",
+            "2010-08-01",
+            &params(json!({"Statistics": ["Maximum"], "Dimensions": [{"Name": "Service", "Value": "EC2"}]})),
+        );
+        assert_eq!(
+            body,
+            "Action=GetMetricStatistics&Version=2010-08-01&Dimensions.member.1.Name=Service\
+             &Dimensions.member.1.Value=EC2&Statistics.member.1=Maximum"
+        );
+    }
+
+    #[test]
+    fn decode_inverts_encode_with_text_values() {
+        for protocol in [Protocol::Ec2, Protocol::Query] {
+            let original = json!({"MaxResults": 5, "Filter": [{"Name": "a b", "Value": ["x&y", "z"]}], "Flag": true});
+            let body = encode(protocol, "Op", "v", &params(original));
+            let (action, decoded) = decode(protocol, &body).unwrap();
+            assert_eq!(action, "Op");
+            assert_eq!(
+                Value::Object(decoded),
+                json!({"MaxResults": "5", "Filter": [{"Name": "a b", "Value": ["x&y", "z"]}], "Flag": "true"})
+            );
+        }
+    }
+
+    #[test]
+    fn conflicting_or_broken_keys_are_errors() {
+        for body in ["Action=X&A=1&A.B=2", "Action=X&A.0=1", "Action=X&A..B=1", "Action=X&A.1=1&A.B=2", "A=1"] {
+            assert!(decode(Protocol::Ec2, body).is_err(), "{body}");
+        }
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            "[a-zA-Z0-9 &=%.+/]{0,12}".prop_map(Value::String),
+            any::<u32>().prop_map(|n| json!(n)),
+            any::<bool>().prop_map(Value::Bool),
+        ]
+    }
+
+    fn tree() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 1..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[A-Z][a-zA-Z]{0,6}", inner, 1..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// What a value becomes after a round trip: every leaf as text.
+    fn as_text(v: &Value) -> Value {
+        match v {
+            Value::Array(items) => Value::Array(items.iter().map(as_text).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), as_text(v))).collect()),
+            Value::String(s) => Value::String(s.clone()),
+            other => Value::String(other.to_string()),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_any_parameters(params in proptest::collection::btree_map("[A-Z][a-zA-Z]{0,6}", tree(), 0..5)) {
+            let params: Map<String, Value> = params.into_iter().collect();
+            for protocol in [Protocol::Ec2, Protocol::Query] {
+                let body = encode(protocol, "Op", "v", &params);
+                let (_, decoded) = decode(protocol, &body).unwrap();
+                prop_assert_eq!(Value::Object(decoded), as_text(&Value::Object(params.clone())));
+            }
+        }
+
+        #[test]
+        fn decoding_garbage_never_panics(body in "[a-zA-Z0-9.=&%]{0,80}") {
+            let _ = decode(Protocol::Ec2, &body);
+            let _ = decode(Protocol::Query, &body);
+        }
+    }
+}
