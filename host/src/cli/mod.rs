@@ -89,6 +89,25 @@ enum Command {
 enum SimCommand {
     /// Print the built-in demo organisation as a fixture file (JSON).
     Export,
+    /// Serve the simulated cloud over HTTP with AWS's wire protocols, for
+    /// the AWS backend or any AWS client (boto3, the AWS CLI). Access keys
+    /// name the account: AKIA + 12-digit account id + 4 characters.
+    Serve(Box<ServeArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Port to listen on; 0 picks a free one (printed on stdout).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// A TOML file whose `[sim]` section describes the simulation.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    sim: run::SimArgs,
 }
 
 /// Parses the command line, runs it, and maps errors to exit codes.
@@ -127,6 +146,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run(args) => run::run(*args).await,
         Command::Inspect { plugin, json } => inspect(plugin, json).await.map(Into::into),
+        Command::Sim { command: SimCommand::Serve(args) } => serve(*args).await,
         Command::Sim { command: SimCommand::Export } => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &demo())?;
@@ -134,6 +154,30 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(Exit::Success.into())
         }
     }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let ServeArgs { host, port, config, sim } = args;
+    let file = match &config {
+        Some(path) => crate::config::RunConfig::from_file(path).map_err(InputError::from)?,
+        None => crate::config::RunConfig::default(),
+    };
+    let (_, cloud) = run::simulated_cloud(&sim, file.sim, std::time::Duration::from_secs(30))?;
+    let listener = tokio::net::TcpListener::bind((host, port))
+        .await
+        .map_err(|e| InputError::from(format!("cannot listen on {host}:{port}: {e}")))?;
+    let address = listener.local_addr()?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "http://{address}")?;
+        out.flush()?;
+    }
+    tracing::info!(%address, "serving the simulated cloud");
+    tokio::select! {
+        served = crate::cloud::sim::serve::serve(std::sync::Arc::new(cloud), listener) => served?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(Exit::Success.into())
 }
 
 async fn inspect(path: PathBuf, as_json: bool) -> anyhow::Result<Exit> {

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::InputError;
 use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
 use crate::cloud::{Backend, CloudClient, RetryPolicy};
-use crate::config::{self, RunConfig, parse_duration};
+use crate::config::{self, RunConfig, SimConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::report::{Report, TargetResult, json, jsonl, table};
@@ -80,9 +80,17 @@ pub struct RunArgs {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     output: Option<OutputFormat>,
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+/// The simulated cloud's flags, shared by `host run` and `host sim serve`;
+/// each overrides the `[sim]` key of the same name in `--config`.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
     /// Simulate this organisation (a JSON fixture; see `host sim export`).
     #[arg(long, value_name = "FILE", conflicts_with = "sim_generate")]
-    fixture: Option<PathBuf>,
+    pub fixture: Option<PathBuf>,
     /// Simulate a generated organisation: accounts=N,regions=N,volumes=N,seed=N.
     #[arg(long, value_name = "SPEC")]
     sim_generate: Option<OrgSpec>,
@@ -176,38 +184,48 @@ impl RunSpec {
             args.max_in_flight.or(file.limits.max_in_flight).unwrap_or(DEFAULT_MAX_IN_FLIGHT),
         );
 
-        let sim = file.sim;
-        let org = match (&args.fixture, &args.sim_generate, sim.fixture, sim.generate) {
-            (Some(path), ..) => Organization::from_file(path).map_err(InputError::from)?,
-            (None, Some(spec), ..) => spec.generate(),
-            (None, None, Some(path), _) => Organization::from_file(&path).map_err(InputError::from)?,
-            (None, None, None, Some(spec)) => {
-                spec.parse::<OrgSpec>().map_err(|e| InputError::from(format!("[sim] generate: {e}")))?.generate()
-            }
-            (None, None, None, None) => demo(),
-        };
-        let mut sim_rules = config::overrides(&sim.rules).map_err(InputError::from)?;
-        sim_rules.extend(args.sim_limit.iter().cloned());
-        let latency_median = args.sim_latency.first().copied().or(sim.latency).unwrap_or_default();
-        let pressure = Pressure {
-            throttling: !args.no_sim_throttling && sim.throttling.unwrap_or(true),
-            limits: sim_rules,
-            latency_median,
-            latency_p99: args.sim_latency.get(1).copied().or(sim.latency_p99).unwrap_or(latency_median),
-            error_rate: args.sim_error_rate.or(sim.error_rate).unwrap_or(0.0),
-            slow_rate: args.sim_slow_rate.or(sim.slow_rate).unwrap_or(0.0),
-            slow_by: sim.slow_by.unwrap_or(retry.call_timeout + Duration::from_secs(1)),
-            broken_accounts: if args.sim_broken.is_empty() {
-                sim.broken_accounts.unwrap_or_default()
-            } else {
-                args.sim_broken.clone()
-            },
-            seed: args.sim_seed.or(sim.seed).unwrap_or(1),
-        };
-        let accounts = targets::accounts_of(&org);
-        let backend: Arc<dyn Backend> = Arc::new(SimCloud::with_pressure(org, pressure));
+        let (accounts, sim) = simulated_cloud(&args.sim, file.sim, retry.call_timeout + Duration::from_secs(1))?;
+        let backend: Arc<dyn Backend> = Arc::new(sim);
         Ok(Self { selection, scheduler, retry, limits, backend, accounts, seed: args.seed.or(file.seed).unwrap_or(1) })
     }
+}
+
+/// The simulated cloud the flags and the `[sim]` section describe, and
+/// its accounts. `slow_default` is how late a slow answer comes when the
+/// config does not say (just past the call timeout).
+pub fn simulated_cloud(
+    args: &SimArgs,
+    sim: SimConfig,
+    slow_default: Duration,
+) -> anyhow::Result<(Vec<targets::AccountInfo>, SimCloud)> {
+    let org = match (&args.fixture, &args.sim_generate, sim.fixture, sim.generate) {
+        (Some(path), ..) => Organization::from_file(path).map_err(InputError::from)?,
+        (None, Some(spec), ..) => spec.generate(),
+        (None, None, Some(path), _) => Organization::from_file(&path).map_err(InputError::from)?,
+        (None, None, None, Some(spec)) => {
+            spec.parse::<OrgSpec>().map_err(|e| InputError::from(format!("[sim] generate: {e}")))?.generate()
+        }
+        (None, None, None, None) => demo(),
+    };
+    let mut sim_rules = config::overrides(&sim.rules).map_err(InputError::from)?;
+    sim_rules.extend(args.sim_limit.iter().cloned());
+    let latency_median = args.sim_latency.first().copied().or(sim.latency).unwrap_or_default();
+    let pressure = Pressure {
+        throttling: !args.no_sim_throttling && sim.throttling.unwrap_or(true),
+        limits: sim_rules,
+        latency_median,
+        latency_p99: args.sim_latency.get(1).copied().or(sim.latency_p99).unwrap_or(latency_median),
+        error_rate: args.sim_error_rate.or(sim.error_rate).unwrap_or(0.0),
+        slow_rate: args.sim_slow_rate.or(sim.slow_rate).unwrap_or(0.0),
+        slow_by: sim.slow_by.unwrap_or(slow_default),
+        broken_accounts: if args.sim_broken.is_empty() {
+            sim.broken_accounts.unwrap_or_default()
+        } else {
+            args.sim_broken.clone()
+        },
+        seed: args.sim_seed.or(sim.seed).unwrap_or(1),
+    };
+    Ok((targets::accounts_of(&org), SimCloud::with_pressure(org, pressure)))
 }
 
 /// Runs `host run`.

@@ -2,6 +2,7 @@
 //! one (account, region), and a [`Session`] binds a backend to the target a
 //! plugin is collecting, with the plugin's declared permissions in front.
 
+pub mod aws;
 pub mod client;
 pub mod permissions;
 pub mod retry;

@@ -15,6 +15,7 @@ mod page;
 pub mod pressure;
 mod quotas;
 mod request;
+pub mod serve;
 mod sts;
 
 use std::collections::HashMap;

@@ -59,6 +59,38 @@ fn from_xml(body: &str) -> Option<(String, String, Option<String>)> {
     Some((sanitize_code(&code), find("Message").unwrap_or_default(), request_id))
 }
 
+/// The body AWS sends for `error` in `protocol` (the inverse of [`parse`]),
+/// and its content type.
+pub fn encode(protocol: Protocol, error: &ApiError) -> (String, &'static str) {
+    let escape = |s: &str| quick_xml::escape::escape(s).into_owned();
+    let id = error.request_id.as_deref().unwrap_or_default();
+    match protocol {
+        Protocol::Ec2 => (
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{}</Code><Message>{}</Message></Error></Errors><RequestID>{}</RequestID></Response>",
+                escape(&error.code),
+                escape(&error.message),
+                escape(id)
+            ),
+            "text/xml",
+        ),
+        Protocol::Query => (
+            format!(
+                "<ErrorResponse><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                if error.status >= 500 { "Receiver" } else { "Sender" },
+                escape(&error.code),
+                escape(&error.message),
+                escape(id)
+            ),
+            "text/xml",
+        ),
+        Protocol::Json => (
+            serde_json::json!({"__type": error.code, "message": error.message}).to_string(),
+            "application/x-amz-json-1.1",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +133,25 @@ mod tests {
         assert_eq!((e.code.as_str(), e.message.as_str()), ("ThrottlingException", "slow"));
         let e = parse(Protocol::Json, 400, "", Some("AccessDeniedException:http://internal.amazon.com/"));
         assert_eq!(e.code, "AccessDeniedException");
+    }
+
+    #[test]
+    fn encode_and_parse_agree_in_every_protocol() {
+        let error = ApiError {
+            code: "RequestLimitExceeded".into(),
+            message: "Request limit exceeded <&>".into(),
+            status: 503,
+            request_id: Some("r-7".into()),
+        };
+        for protocol in [Protocol::Ec2, Protocol::Query, Protocol::Json] {
+            let (body, _) = encode(protocol, &error);
+            let mut back = parse(protocol, 503, &body, None);
+            if protocol == Protocol::Json {
+                // JSON errors carry the request id in a header, not the body.
+                back.request_id = error.request_id.clone();
+            }
+            assert_eq!(back, error, "{protocol:?}: {body}");
+        }
     }
 
     #[test]
