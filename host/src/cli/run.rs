@@ -11,8 +11,9 @@ use clap::ValueEnum;
 use tokio_util::sync::CancellationToken;
 
 use super::InputError;
+use crate::cloud::aws::{AwsBackend, CredentialSource};
 use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
-use crate::cloud::{Backend, CloudClient, RetryPolicy};
+use crate::cloud::{ApiCall, Backend, CloudClient, RetryPolicy, Target};
 use crate::config::{self, RunConfig, SimConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
@@ -80,6 +81,20 @@ pub struct RunArgs {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     output: Option<OutputFormat>,
+    /// Collect from AWS (or --endpoint-url) instead of the simulated
+    /// cloud, with the credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+    #[arg(long)]
+    aws: bool,
+    /// Send every AWS call here: moto, LocalStack, `host sim serve`.
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Assume this role in every account of --accounts, e.g.
+    /// OrganizationAccountAccessRole (without it: the caller's own account).
+    #[arg(long, value_name = "NAME")]
+    role_name: Option<String>,
+    /// The external id the role's trust policy requires.
+    #[arg(long, value_name = "ID", requires = "role_name")]
+    external_id: Option<String>,
     #[command(flatten)]
     sim: SimArgs,
 }
@@ -228,13 +243,94 @@ pub fn simulated_cloud(
     Ok((targets::accounts_of(&org), SimCloud::with_pressure(org, pressure)))
 }
 
+fn aws_backend(args: &RunArgs) -> anyhow::Result<AwsBackend> {
+    let base = CredentialSource::from_env().map_err(InputError::from)?;
+    let source = match &args.role_name {
+        Some(role) => CredentialSource::assume_role(base, role.clone(), args.external_id.clone()),
+        None => CredentialSource::Fixed(base),
+    };
+    Ok(AwsBackend::new(source, args.endpoint_url.clone())?)
+}
+
+/// The accounts of an AWS run and their regions. With a role, the account
+/// ids come from `--accounts`; without, the run is the caller's own
+/// account. `--regions all` (or none) asks each account's
+/// `ec2:DescribeRegions`; an account that cannot answer keeps the listed
+/// regions, so its failure shows up as its targets' outcome.
+async fn aws_accounts(
+    aws: &AwsBackend,
+    role: &Option<String>,
+    selection: &mut Selection,
+) -> anyhow::Result<Vec<targets::AccountInfo>> {
+    let ids: Vec<String> = match role {
+        Some(_) => {
+            if selection.accounts.is_empty()
+                || selection.accounts.iter().any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(InputError::from(
+                    "with --role-name, --accounts lists the 12-digit ids of the accounts to collect",
+                ));
+            }
+            selection.accounts.clone()
+        }
+        None => {
+            let me = Target { account_id: String::new(), account_name: String::new(), region: "us-east-1".into() };
+            let call =
+                ApiCall { service: "sts".into(), operation: "GetCallerIdentity".into(), params: Default::default() };
+            let answer: serde_json::Value =
+                serde_json::from_str(&aws.call(&me, &call).await.map_err(|e| {
+                    InputError::from(format!("cannot tell which account the credentials belong to: {e}"))
+                })?)?;
+            let id = answer["Account"].as_str().unwrap_or_default().to_owned();
+            selection.accounts.clear();
+            vec![id]
+        }
+    };
+    let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all");
+    let mut accounts = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mut regions = if all_regions { Vec::new() } else { selection.regions.clone() };
+        if all_regions {
+            let target = Target { account_id: id.clone(), account_name: id.clone(), region: "us-east-1".into() };
+            let call =
+                ApiCall { service: "ec2".into(), operation: "DescribeRegions".into(), params: Default::default() };
+            match aws.call(&target, &call).await {
+                Ok(answer) => {
+                    let answer: serde_json::Value = serde_json::from_str(&answer)?;
+                    regions = answer["regionInfo"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r["regionName"].as_str().map(str::to_owned))
+                        .collect();
+                }
+                Err(e) => {
+                    tracing::warn!(account = %id, "cannot list regions ({e}); collecting us-east-1 only");
+                    regions = vec!["us-east-1".into()];
+                }
+            }
+        }
+        regions.sort();
+        accounts.push(targets::AccountInfo { name: id.clone(), id, regions });
+    }
+    if all_regions {
+        selection.regions.clear();
+    }
+    Ok(accounts)
+}
+
 /// Runs `host run`.
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let file = match &args.config {
         Some(path) => RunConfig::from_file(path).map_err(InputError::from)?,
         None => RunConfig::default(),
     };
-    let spec = RunSpec::resolve(&args, file)?;
+    let mut spec = RunSpec::resolve(&args, file)?;
+    if args.aws {
+        let aws = Arc::new(aws_backend(&args)?);
+        spec.accounts = aws_accounts(&aws, &args.role_name, &mut spec.selection).await?;
+        spec.backend = aws;
+    }
 
     let instances = spec.scheduler.max_workers as u32 + 2;
     let runtime = Runtime::new(RuntimeConfig { max_instances: instances, ..RuntimeConfig::default() })?;

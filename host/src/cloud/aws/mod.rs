@@ -1,7 +1,11 @@
-//! The real AWS backend's building blocks. So far: SigV4 signing (with
-//! `aws-sigv4`) and reading the structure of a signed request, which the
-//! simulator's HTTP server uses to choose the account. The backend itself
-//! (HTTP client, credentials, assume-role) comes next, on top of
-//! [`crate::cloud::wire`].
+//! The real AWS backend: SigV4 signing (with `aws-sigv4`), credentials per
+//! account (base credentials plus an assumed role, cached), and the HTTP
+//! backend on top of [`crate::cloud::wire`]. The simulator's HTTP server
+//! uses the signature reader to choose the account.
 
+pub mod backend;
+pub mod credentials;
 pub mod sign;
+
+pub use backend::AwsBackend;
+pub use credentials::CredentialSource;
