@@ -146,7 +146,19 @@ fn choose_accounts<'a>(accounts: &'a [AccountInfo], wanted: &[String]) -> Result
         .collect()
 }
 
-/// None means every enabled region.
+/// True when `pattern` (which may hold `*` wildcards, e.g. `eu-*`)
+/// matches `name`.
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.starts_with(head) && (0..=name.len() - head.len()).any(|i| glob_matches(tail, &name[head.len() + i..]))
+        }
+    }
+}
+
+/// None means every enabled region. Names may be globs (`eu-*`); each
+/// must match at least one region an account has.
 fn choose_regions(accounts: &[&AccountInfo], wanted: &[String]) -> Result<Option<Vec<String>>, SelectionError> {
     if wanted.is_empty() || wanted.iter().any(|w| w == "all") {
         return Ok(None);
@@ -154,15 +166,18 @@ fn choose_regions(accounts: &[&AccountInfo], wanted: &[String]) -> Result<Option
     let mut known: Vec<&String> = accounts.iter().flat_map(|a| &a.regions).collect();
     known.sort();
     known.dedup();
+    let mut chosen = Vec::new();
     for w in wanted {
-        if !known.contains(&w) {
+        let matching: Vec<String> = known.iter().filter(|k| glob_matches(w, k)).map(|k| k.to_string()).collect();
+        if matching.is_empty() {
             return Err(SelectionError::UnknownRegion {
                 name: w.clone(),
                 known: known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
             });
         }
+        chosen.extend(matching);
     }
-    Ok(Some(wanted.to_vec()))
+    Ok(Some(chosen))
 }
 
 /// Round-robin: the first target of every account, then the second, ...
@@ -235,6 +250,17 @@ mod tests {
         let sel = Selection { accounts: vec!["b".into(), "111111111111".into()], regions: vec!["us-east-1".into()] };
         let t = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap();
         assert_eq!(pairs(&t), [("b", "us-east-1"), ("a", "us-east-1")]);
+    }
+
+    #[test]
+    fn region_globs_select_by_pattern() {
+        assert!(glob_matches("eu-*", "eu-west-1") && glob_matches("*-1", "us-east-1") && glob_matches("*", "x"));
+        assert!(!glob_matches("eu-*", "us-east-1") && !glob_matches("us-*-2", "us-east-1"));
+        let sel = Selection { regions: vec!["eu-*".into()], ..Selection::default() };
+        let t = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap();
+        assert_eq!(pairs(&t), [("a", "eu-west-1")]);
+        let sel = Selection { regions: vec!["ap-*".into()], ..Selection::default() };
+        assert!(expand(&org(), &sel, Scope::Regional, "us-east-1", 0).is_err(), "a glob matching nothing is an error");
     }
 
     #[test]

@@ -13,6 +13,8 @@ use tokio_util::sync::CancellationToken;
 use super::InputError;
 use crate::cloud::aws::{AwsBackend, CredentialSource};
 use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
+use serde_json::json;
+
 use crate::cloud::{ApiCall, Backend, CloudClient, RetryPolicy, Target};
 use crate::config::{self, RunConfig, SimConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
@@ -95,6 +97,10 @@ pub struct RunArgs {
     /// The external id the role's trust policy requires.
     #[arg(long, value_name = "ID", requires = "role_name")]
     external_id: Option<String>,
+    /// Discover the accounts with AWS Organizations (from the management
+    /// account), skipping suspended ones; needs --role-name.
+    #[arg(long, requires = "role_name")]
+    org: bool,
     #[command(flatten)]
     sim: SimArgs,
 }
@@ -252,43 +258,69 @@ fn aws_backend(args: &RunArgs) -> anyhow::Result<AwsBackend> {
     Ok(AwsBackend::new(source, args.endpoint_url.clone())?)
 }
 
-/// The accounts of an AWS run and their regions. With a role, the account
-/// ids come from `--accounts`; without, the run is the caller's own
-/// account. `--regions all` (or none) asks each account's
-/// `ec2:DescribeRegions`; an account that cannot answer keeps the listed
-/// regions, so its failure shows up as its targets' outcome.
+/// The accounts of an AWS run and their regions: `--org` lists the
+/// organisation's active accounts; with a role, `--accounts` gives the
+/// ids; without, the run is the caller's own account. `--regions all` (or
+/// none, or a glob) asks each account's `ec2:DescribeRegions`; an account
+/// that cannot answer gets us-east-1, so its failure shows up as its
+/// target's outcome.
 async fn aws_accounts(
     aws: &AwsBackend,
-    role: &Option<String>,
+    args: &RunArgs,
     selection: &mut Selection,
 ) -> anyhow::Result<Vec<targets::AccountInfo>> {
-    let ids: Vec<String> = match role {
-        Some(_) => {
-            if selection.accounts.is_empty()
-                || selection.accounts.iter().any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
-            {
-                return Err(InputError::from(
-                    "with --role-name, --accounts lists the 12-digit ids of the accounts to collect",
-                ));
-            }
-            selection.accounts.clone()
-        }
-        None => {
-            let me = Target { account_id: String::new(), account_name: String::new(), region: "us-east-1".into() };
-            let call =
-                ApiCall { service: "sts".into(), operation: "GetCallerIdentity".into(), params: Default::default() };
-            let answer: serde_json::Value =
-                serde_json::from_str(&aws.call(&me, &call).await.map_err(|e| {
-                    InputError::from(format!("cannot tell which account the credentials belong to: {e}"))
-                })?)?;
-            let id = answer["Account"].as_str().unwrap_or_default().to_owned();
-            selection.accounts.clear();
-            vec![id]
-        }
+    let call = |service: &str, operation: &str, params: serde_json::Value| ApiCall {
+        service: service.into(),
+        operation: operation.into(),
+        params: params.as_object().cloned().unwrap_or_default(),
     };
-    let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all");
+    let me: serde_json::Value = serde_json::from_str(
+        &aws.call_as_caller("us-east-1", &call("sts", "GetCallerIdentity", json!({})))
+            .await
+            .map_err(|e| InputError::from(format!("cannot tell which account the credentials belong to: {e}")))?,
+    )?;
+    let caller = me["Account"].as_str().unwrap_or_default().to_owned();
+    aws.set_caller_account(&caller);
+    let ids: Vec<(String, String)> = if args.org {
+        let mut accounts = Vec::new();
+        let mut params = json!({});
+        loop {
+            let page: serde_json::Value = serde_json::from_str(
+                &aws.call_as_caller("us-east-1", &call("organizations", "ListAccounts", params.clone()))
+                    .await
+                    .map_err(|e| InputError::from(format!("cannot list the organisation's accounts: {e}")))?,
+            )?;
+            for a in page["Accounts"].as_array().into_iter().flatten() {
+                let (id, name) = (a["Id"].as_str().unwrap_or_default(), a["Name"].as_str().unwrap_or_default());
+                if a["Status"] == "SUSPENDED" {
+                    tracing::info!(account = id, "skipping suspended account");
+                } else {
+                    accounts.push((id.to_owned(), name.to_owned()));
+                }
+            }
+            match page["NextToken"].as_str() {
+                Some(token) => params["NextToken"] = token.into(),
+                None => break accounts,
+            }
+        }
+    } else if args.role_name.is_some() {
+        let ids = &selection.accounts;
+        if ids.is_empty() || ids.iter().any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(InputError::from(
+                "with --role-name, --accounts lists the 12-digit ids of the accounts to collect (or use --org)",
+            ));
+        }
+        ids.iter().map(|id| (id.clone(), id.clone())).collect()
+    } else {
+        selection.accounts.clear();
+        vec![(caller.clone(), caller)]
+    };
+    if args.org {
+        selection.accounts.clear();
+    }
+    let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all" || r.contains('*'));
     let mut accounts = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (id, name) in ids {
         let mut regions = if all_regions { Vec::new() } else { selection.regions.clone() };
         if all_regions {
             let target = Target { account_id: id.clone(), account_name: id.clone(), region: "us-east-1".into() };
@@ -311,9 +343,9 @@ async fn aws_accounts(
             }
         }
         regions.sort();
-        accounts.push(targets::AccountInfo { name: id.clone(), id, regions });
+        accounts.push(targets::AccountInfo { name, id, regions });
     }
-    if all_regions {
+    if selection.regions.iter().any(|r| r == "all") {
         selection.regions.clear();
     }
     Ok(accounts)
@@ -328,7 +360,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut spec = RunSpec::resolve(&args, file)?;
     if args.aws {
         let aws = Arc::new(aws_backend(&args)?);
-        spec.accounts = aws_accounts(&aws, &args.role_name, &mut spec.selection).await?;
+        spec.accounts = aws_accounts(&aws, &args, &mut spec.selection).await?;
         spec.backend = aws;
     }
 

@@ -37,6 +37,17 @@ impl AwsBackend {
         Ok(Self { http, endpoint_url, credentials })
     }
 
+    /// Calls `call` in `region` as the caller itself (base credentials):
+    /// identity and organisation discovery.
+    pub async fn call_as_caller(&self, region: &str, call: &ApiCall) -> Result<String, ApiError> {
+        self.send(self.credentials.base(), region, call).await
+    }
+
+    /// Tells the credentials which account the caller is.
+    pub fn set_caller_account(&self, account_id: &str) {
+        self.credentials.set_caller_account(account_id);
+    }
+
     /// Sends `call` to `region` signed with `credentials`; the response
     /// document as JSON text.
     pub(super) async fn send(

@@ -10,7 +10,7 @@
 //! (profiles, SSO, web identity, IMDS) is still to come.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -40,6 +40,9 @@ pub enum CredentialSource {
         external_id: Option<String>,
         /// Assumed credentials and their expiry, per account.
         cache: Mutex<HashMap<String, AssumedSlot>>,
+        /// The caller's own account, which uses the base credentials (the
+        /// management account usually has no such role).
+        caller: OnceLock<String>,
     },
 }
 
@@ -63,17 +66,33 @@ impl CredentialSource {
 
     /// Assume `role_name` in every account with `base`.
     pub fn assume_role(base: Credentials, role_name: String, external_id: Option<String>) -> Self {
-        Self::AssumeRole { base, role_name, external_id, cache: Mutex::default() }
+        Self::AssumeRole { base, role_name, external_id, cache: Mutex::default(), caller: OnceLock::new() }
+    }
+
+    /// The caller's own credentials.
+    pub fn base(&self) -> &Credentials {
+        match self {
+            Self::Fixed(base) | Self::AssumeRole { base, .. } => base,
+        }
+    }
+
+    /// Tells the source which account the base credentials belong to.
+    pub fn set_caller_account(&self, account_id: &str) {
+        if let Self::AssumeRole { caller, .. } = self {
+            let _ = caller.set(account_id.to_owned());
+        }
     }
 
     /// Credentials for `account_id`, assuming the role if needed. An
     /// account whose role cannot be assumed gets STS's error (AccessDenied
     /// makes the target skipped, anything else failed).
     pub(super) async fn for_account(&self, backend: &AwsBackend, account_id: &str) -> Result<Credentials, ApiError> {
-        let Self::AssumeRole { base, role_name, external_id, cache } = self else {
-            let Self::Fixed(credentials) = self else { unreachable!() };
-            return Ok(credentials.clone());
+        let Self::AssumeRole { base, role_name, external_id, cache, caller } = self else {
+            return Ok(self.base().clone());
         };
+        if caller.get().map(String::as_str) == Some(account_id) {
+            return Ok(base.clone());
+        }
         let slot = cache.lock().unwrap().entry(account_id.to_owned()).or_default().clone();
         // One refresh per account at a time; the others wait for it.
         let mut slot = slot.lock().await;

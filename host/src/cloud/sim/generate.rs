@@ -120,6 +120,7 @@ impl OrgSpec {
                 let business = i % 3 == 0;
                 Account {
                     name: format!("account-{i:04}"),
+                    status: "ACTIVE".into(),
                     support_plan: if business { "business".into() } else { "basic".into() },
                     regions,
                     iam: Iam {

@@ -11,6 +11,7 @@ pub mod generate;
 mod health;
 mod iam;
 pub mod org;
+mod organizations;
 mod page;
 pub mod pressure;
 mod quotas;
@@ -31,8 +32,8 @@ use request::Protocol;
 use super::{ApiCall, ApiError, Backend, Target};
 
 /// Services whose data is account-wide: the region of the call is ignored
-/// (IAM is global; Health is served from us-east-1 for every region).
-const GLOBAL_SERVICES: [&str; 3] = ["iam", "sts", "health"];
+/// (IAM and Organizations are global; Health is served from us-east-1).
+const GLOBAL_SERVICES: [&str; 4] = ["iam", "sts", "health", "organizations"];
 
 /// The simulated cloud over one organisation.
 pub struct SimCloud {
@@ -95,6 +96,7 @@ impl SimCloud {
             "sts" => sts::handle(&self.org, account, call).map(|v| v.to_string()),
             "health" => health::handle(account, call).map(|v| v.to_string()),
             "servicequotas" => quotas::handle(account, target, call).map(|v| v.to_string()),
+            "organizations" => organizations::handle(&self.org, account, call).map(|v| v.to_string()),
             _ => Err(ApiError::new(
                 "trawl.UnknownService",
                 0,

@@ -25,6 +25,9 @@ pub struct Account {
     pub id: String,
     /// Friendly name.
     pub name: String,
+    /// `ACTIVE` or `SUSPENDED`, as AWS Organizations reports it.
+    #[serde(default = "active")]
+    pub status: String,
     /// `basic`, `developer`, `business` or `enterprise`; AWS Health answers
     /// only for business and enterprise.
     #[serde(default = "basic")]
@@ -41,6 +44,10 @@ pub struct Account {
     /// Places where the caller is denied (an SCP, a missing permission).
     #[serde(default)]
     pub denied: Vec<Denial>,
+}
+
+fn active() -> String {
+    "ACTIVE".to_owned()
 }
 
 fn basic() -> String {

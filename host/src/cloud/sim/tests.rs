@@ -245,3 +245,24 @@ fn query_protocol_answers_survive_the_wire_unchanged() {
         assert_eq!(back, answer, "{service}:{operation} changed crossing the wire:\n{wire}");
     }
 }
+
+#[test]
+fn organizations_lists_accounts_to_the_management_account_only() {
+    let mut org = demo();
+    org.accounts[2].status = "SUSPENDED".into();
+    let sim = SimCloud::new(org);
+    let pages = all_pages(
+        &sim,
+        &target("111111111111", "us-east-1"),
+        call("organizations", "ListAccounts", json!({"MaxResults": 3})),
+        "NextToken",
+        "NextToken",
+    );
+    assert_eq!(pages.len(), 2);
+    assert_eq!(ids(&pages, "Accounts", "Id").len(), 4);
+    assert_eq!(pages[0]["Accounts"][2]["Status"], "SUSPENDED");
+    let e = sim
+        .answer(&target("222222222222", "us-east-1"), &call("organizations", "ListAccounts", json!({})))
+        .unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+}
