@@ -6,6 +6,8 @@
 //!   `trawl-test-` prefix).
 //! - `bench`: builds the plugins and runs the benchmarks in release mode:
 //!   per-task overhead, and a run shaped by AWS's rate limits.
+//! - `bench-seed`: the seed's boto3 `parallel_collect` against `host run
+//!   --aws` on one `host sim serve` (needs `pip install boto3`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,7 +25,8 @@ fn main() -> ExitCode {
             }
         }),
         "bench" => build_plugins().and_then(|_| bench()),
-        _ => Err("usage: cargo xtask plugins | bench".to_owned()),
+        "bench-seed" => build_plugins().and_then(|_| bench_seed()),
+        _ => Err("usage: cargo xtask plugins | bench | bench-seed".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,4 +103,23 @@ fn bench() -> Result<(), String> {
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("benchmark failed ({status})")) }
+}
+
+fn bench_seed() -> Result<(), String> {
+    let root = workspace_root();
+    let status = cargo()
+        .current_dir(&root)
+        .args(["build", "--release", "--package", "trawl-host", "--bin", "host"])
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the host failed ({status})"));
+    }
+    let status = Command::new("python3")
+        .arg(root.join("host/benches/seed_parallel_collect.py"))
+        .arg(root.join("target/release/host"))
+        .arg(root.join("target/plugins/ebs.wasm"))
+        .status()
+        .map_err(|e| format!("running python3: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("the seed benchmark failed ({status})")) }
 }

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::InputError;
 use crate::cloud::aws::{AwsBackend, CredentialSource};
 use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
+use futures::StreamExt;
 use serde_json::json;
 
 use crate::cloud::{ApiCall, Backend, CloudClient, RetryPolicy, Target};
@@ -258,6 +259,9 @@ fn aws_backend(args: &RunArgs) -> anyhow::Result<AwsBackend> {
     Ok(AwsBackend::new(source, args.endpoint_url.clone())?)
 }
 
+/// Accounts whose regions are discovered at once.
+const DISCOVERY_CONCURRENCY: usize = 16;
+
 /// The accounts of an AWS run and their regions: `--org` lists the
 /// organisation's active accounts; with a role, `--accounts` gives the
 /// ids; without, the run is the caller's own account. `--regions all` (or
@@ -319,32 +323,43 @@ async fn aws_accounts(
         selection.accounts.clear();
     }
     let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all" || r.contains('*'));
-    let mut accounts = Vec::with_capacity(ids.len());
-    for (id, name) in ids {
-        let mut regions = if all_regions { Vec::new() } else { selection.regions.clone() };
-        if all_regions {
-            let target = Target { account_id: id.clone(), account_name: id.clone(), region: "us-east-1".into() };
-            let call =
-                ApiCall { service: "ec2".into(), operation: "DescribeRegions".into(), params: Default::default() };
-            match aws.call(&target, &call).await {
-                Ok(answer) => {
-                    let answer: serde_json::Value = serde_json::from_str(&answer)?;
-                    regions = answer["regionInfo"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|r| r["regionName"].as_str().map(str::to_owned))
-                        .collect();
+    // Region discovery, a few accounts at a time (it may assume each
+    // account's role first).
+    let listed = selection.regions.clone();
+    let accounts: Vec<targets::AccountInfo> = futures::stream::iter(ids)
+        .map(|(id, name)| {
+            let listed = listed.clone();
+            async move {
+                let mut regions = listed;
+                if all_regions {
+                    let target =
+                        Target { account_id: id.clone(), account_name: name.clone(), region: "us-east-1".into() };
+                    let answer = aws.call(&target, &call("ec2", "DescribeRegions", json!({}))).await;
+                    regions = match answer.map(|a| serde_json::from_str::<serde_json::Value>(&a)) {
+                        Ok(Ok(answer)) => answer["regionInfo"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|r| r["regionName"].as_str().map(str::to_owned))
+                            .collect(),
+                        failed => {
+                            let why = match failed {
+                                Err(e) => e.to_string(),
+                                Ok(Err(e)) => e.to_string(),
+                                Ok(Ok(_)) => unreachable!(),
+                            };
+                            tracing::warn!(account = %id, "cannot list regions ({why}); collecting us-east-1 only");
+                            vec!["us-east-1".into()]
+                        }
+                    };
                 }
-                Err(e) => {
-                    tracing::warn!(account = %id, "cannot list regions ({e}); collecting us-east-1 only");
-                    regions = vec!["us-east-1".into()];
-                }
+                regions.sort();
+                targets::AccountInfo { name, id, regions }
             }
-        }
-        regions.sort();
-        accounts.push(targets::AccountInfo { name, id, regions });
-    }
+        })
+        .buffered(DISCOVERY_CONCURRENCY)
+        .collect()
+        .await;
     if selection.regions.iter().any(|r| r == "all") {
         selection.regions.clear();
     }

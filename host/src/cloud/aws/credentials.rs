@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::backend::AwsBackend;
 pub use super::sign::Credentials;
-use crate::cloud::{ApiCall, ApiError};
+use crate::cloud::{ApiCall, ApiError, ErrorClass, RetryPolicy};
 
 /// Assumed credentials are refreshed this long before they expire.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -121,8 +121,23 @@ async fn assume(
         params.insert("ExternalId".into(), id.into());
     }
     let call = ApiCall { service: "sts".into(), operation: "AssumeRole".into(), params };
-    let answer: Value = serde_json::from_str(&backend.send(base, "us-east-1", &call).await?)
-        .map_err(|e| ApiError::new("trawl.BadResponse", 0, e))?;
+    // Every account's role is assumed through the caller's STS bucket, so a
+    // large organisation meets throttling here first: retry it the way the
+    // call pipeline retries plugin calls.
+    let policy = RetryPolicy::default();
+    let mut attempt = 1;
+    let answer = loop {
+        match backend.send(base, "us-east-1", &call).await {
+            Ok(answer) => break answer,
+            Err(e) if ErrorClass::of(&e).is_retryable() && attempt < policy.max_attempts => {
+                let delay = policy.backoff(attempt, &mut rand::rng());
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let answer: Value = serde_json::from_str(&answer).map_err(|e| ApiError::new("trawl.BadResponse", 0, e))?;
     let field = |name: &str| answer["Credentials"][name].as_str().map(str::to_owned);
     let bad = || ApiError::new("trawl.BadResponse", 0, "AssumeRole answered without credentials");
     let credentials = Credentials {
