@@ -135,15 +135,13 @@ fn respond(status: StatusCode, content_type: &str, body: String) -> Response<Ful
 
 #[cfg(test)]
 mod tests {
-    use std::time::SystemTime;
-
-    use http_body_util::BodyExt;
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
     use serde_json::json;
 
     use super::*;
-    use crate::cloud::aws::sign::{Credentials, Unsigned, sign};
+    use crate::cloud::aws::sign::Credentials;
+    use crate::cloud::aws::{AwsBackend, CredentialSource};
     use crate::cloud::sim::{Pressure, SimCloud, demo};
 
     async fn start(cloud: SimCloud) -> String {
@@ -153,48 +151,17 @@ mod tests {
         url
     }
 
-    /// A signed POST of `call` as an AWS client would send it; returns the
-    /// status and the answer converted by the wire layer.
+    /// `call` sent by trawl's AWS backend, signed as `account`: the
+    /// answer converted back, or the error with its HTTP status.
     async fn post(url: &str, account: &str, region: &str, call: &ApiCall) -> (u16, Result<Value, ApiError>) {
-        let service = Service::named(&call.service).unwrap();
-        let (body, content_type, amz_target) = match service.protocol {
-            Protocol::Json => (
-                Value::Object(call.params.clone()).to_string(),
-                "application/x-amz-json-1.1",
-                Some(format!("{}.{}", service.version, call.operation)),
-            ),
-            protocol => (
-                form::encode(protocol, &call.operation, service.version, &call.params),
-                "application/x-www-form-urlencoded; charset=utf-8",
-                None,
-            ),
-        };
-        let host = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
-        let mut headers = vec![("host", host.as_str()), ("content-type", content_type)];
-        if let Some(t) = &amz_target {
-            headers.push(("x-amz-target", t.as_str()));
-        }
-        let signing_region = service.host(region).1;
         let creds =
             Credentials { access_key_id: access_key_for(account), secret_access_key: "s".into(), session_token: None };
-        let unsigned = Unsigned { method: "POST", uri: url, headers: &headers, body: body.as_bytes() };
-        let signed = sign(&creds, &signing_region, service.signing_name, unsigned, SystemTime::now()).unwrap();
-        let mut request = Request::post(url);
-        for (k, v) in headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).chain(signed) {
-            request = request.header(k, v);
+        let aws = AwsBackend::new(CredentialSource::Fixed(creds), Some(url.to_owned())).unwrap();
+        let target = Target { account_id: account.into(), account_name: String::new(), region: region.into() };
+        match aws.call(&target, call).await {
+            Ok(json) => (200, Ok(serde_json::from_str(&json).unwrap())),
+            Err(e) => (e.status, Err(e)),
         }
-        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-        let response = client.request(request.body(Full::new(Bytes::from(body))).unwrap()).await.unwrap();
-        let status = response.status().as_u16();
-        let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
-        let decoded = if status != 200 {
-            Err(error::parse(service.protocol, status, &text, None))
-        } else if service.protocol == Protocol::Json {
-            Ok(serde_json::from_str(&text).unwrap())
-        } else {
-            Ok(xml::response_to_json(&text, service.protocol, &call.operation).unwrap())
-        };
-        (status, decoded)
     }
 
     fn call(service: &str, operation: &str, params: Value) -> ApiCall {
