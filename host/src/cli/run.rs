@@ -169,12 +169,11 @@ struct RunSpec {
     scheduler: SchedulerConfig,
     retry: RetryPolicy,
     limits: Limits,
-    backend: Arc<dyn Backend>,
-    accounts: Vec<targets::AccountInfo>,
     seed: u64,
 }
 
 impl RunSpec {
+    /// Everything but the backend (see [`run`]); `file.sim` is not read.
     fn resolve(args: &RunArgs, file: RunConfig) -> anyhow::Result<Self> {
         let pick = |flag: &Vec<String>, file: Option<Vec<String>>| {
             if flag.is_empty() { file.unwrap_or_default() } else { flag.clone() }
@@ -205,10 +204,7 @@ impl RunSpec {
             !args.no_client_limits && file.limits.client_side.unwrap_or(true),
             args.max_in_flight.or(file.limits.max_in_flight).unwrap_or(DEFAULT_MAX_IN_FLIGHT),
         );
-
-        let (accounts, sim) = simulated_cloud(&args.sim, file.sim, retry.call_timeout + Duration::from_secs(1))?;
-        let backend: Arc<dyn Backend> = Arc::new(sim);
-        Ok(Self { selection, scheduler, retry, limits, backend, accounts, seed: args.seed.or(file.seed).unwrap_or(1) })
+        Ok(Self { selection, scheduler, retry, limits, seed: args.seed.or(file.seed).unwrap_or(1) })
     }
 }
 
@@ -372,12 +368,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(path) => RunConfig::from_file(path).map_err(InputError::from)?,
         None => RunConfig::default(),
     };
+    let mut file = file;
+    let sim_config = std::mem::take(&mut file.sim);
     let mut spec = RunSpec::resolve(&args, file)?;
-    if args.aws {
+    // Only the backend the run uses is built: an AWS run neither generates
+    // nor reads a simulated organisation.
+    let (accounts, backend): (Vec<targets::AccountInfo>, Arc<dyn Backend>) = if args.aws {
         let aws = Arc::new(aws_backend(&args)?);
-        spec.accounts = aws_accounts(&aws, &args, &mut spec.selection).await?;
-        spec.backend = aws;
-    }
+        (aws_accounts(&aws, &args, &mut spec.selection).await?, aws)
+    } else {
+        let slow_default = spec.retry.call_timeout + Duration::from_secs(1);
+        let (accounts, sim) = simulated_cloud(&args.sim, sim_config, slow_default)?;
+        (accounts, Arc::new(sim))
+    };
 
     let instances = spec.scheduler.max_workers as u32 + 2;
     let runtime = Runtime::new(RuntimeConfig { max_instances: instances, ..RuntimeConfig::default() })?;
@@ -386,7 +389,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for path in &args.plugins {
         let plugin = Arc::new(runtime.load(path).await.map_err(InputError::from)?);
         let targets =
-            targets::expand(&spec.accounts, &spec.selection, plugin.info.scope, &plugin.info.home_region, spec.seed)
+            targets::expand(&accounts, &spec.selection, plugin.info.scope, &plugin.info.home_region, spec.seed)
                 .map_err(InputError::from)?;
         per_plugin_targets.push(targets);
         plugins.push(plugin);
@@ -395,7 +398,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let format = args.output.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
-    let client = Arc::new(CloudClient::new(spec.backend.clone(), Arc::new(spec.limits), spec.retry.clone()));
+    let client = Arc::new(CloudClient::new(backend, Arc::new(spec.limits), spec.retry.clone()));
     let cancel = interrupt_on_signals();
     let progress = Progress::new(jobs.len(), std::io::stderr().is_terminal(), client.stats().clone());
     tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");

@@ -80,11 +80,6 @@ impl Limits {
     pub async fn in_flight(&self) -> OwnedSemaphorePermit {
         self.in_flight.clone().acquire_owned().await.expect("the semaphore is never closed")
     }
-
-    /// How many buckets exist (one per scope that has been called).
-    pub fn bucket_count(&self) -> usize {
-        self.buckets.lock().unwrap().len()
-    }
 }
 
 impl Default for Limits {

@@ -68,12 +68,6 @@ fn result(r: &TargetResult) -> ResultView<'_> {
     }
 }
 
-/// Writes the whole report as one pretty-printed JSON document.
-pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &view(report))?;
-    out.write_all(b"\n")
-}
-
 /// Writes a run: one plugin's document with a `run` section (verdict,
 /// stop reason, call counts), or `{"plugins": [...], "run": ...}` when the
 /// run had several plugins.

@@ -101,9 +101,12 @@ impl Server {
 
     /// Decides the fate of one call arriving now.
     pub fn judge(&self, target: &Target, call: &ApiCall, protocol: Protocol) -> Verdict {
-        let mut rng = self.dice(target, call);
-        let delay = self.latency(&mut rng);
         let p = &self.pressure;
+        // The dice (a lock, a key, a seeded generator) only when latency or
+        // faults are configured: the default simulation never rolls them.
+        let random = !p.latency_median.is_zero() || p.error_rate > 0.0 || p.slow_rate > 0.0;
+        let mut rng = random.then(|| self.dice(target, call));
+        let delay = rng.as_mut().map_or(Duration::ZERO, |r| self.latency(r));
         if p.broken_accounts.contains(&target.account_id) {
             let (code, status) =
                 if protocol == Protocol::Ec2 { ("AuthFailure", 401) } else { ("InvalidClientTokenId", 403) };
@@ -113,7 +116,7 @@ impl Server {
         if p.throttling && !self.take_token(target, call) {
             return Verdict::Fail { delay, error: throttled(protocol) };
         }
-        let roll: f64 = rng.random();
+        let roll: f64 = rng.as_mut().map_or(1.0, |r| r.random());
         if roll < p.error_rate {
             let error = match protocol {
                 Protocol::Ec2 => {
