@@ -97,14 +97,113 @@ fn the_aws_backend_over_http_collects_what_the_simulator_holds() {
 }
 
 #[test]
-fn missing_credentials_are_an_input_error() {
+fn missing_credentials_and_unknown_profiles_are_input_errors() {
     let ebs = trawl_tests::plugin("ebs");
-    let run = host_command(&["run", ebs.to_str().unwrap(), "--aws", "--endpoint-url", "http://127.0.0.1:9"])
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
+    let ebs = ebs.to_str().unwrap();
+    let run = host_command(&["run", ebs, "--aws", "--endpoint-url", "http://127.0.0.1:9"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(trawl_tests::EXIT_INPUT));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("AWS_ACCESS_KEY_ID") && stderr.contains("--profile"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let run = host_command(&["run", ebs, "--aws", "--endpoint-url", "http://127.0.0.1:9", "--profile", "nosuch"])
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(trawl_tests::EXIT_INPUT));
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("AWS_ACCESS_KEY_ID") && stderr.lines().count() == 1, "{stderr}");
+    assert!(stderr.contains("\"nosuch\"") && stderr.lines().count() == 1, "{stderr}");
+}
+
+/// An AWS config file with a static-key profile and a credential_process
+/// one (a script printing the documented JSON), in a temporary folder.
+fn aws_config_files(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let process = dir.join("credentials-from-vault.sh");
+    std::fs::write(
+        &process,
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIA222222222222DEMO\", \"SecretAccessKey\": \"any\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&process, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile audit]\naws_access_key_id = AKIA333333333333DEMO\naws_secret_access_key = any\n\n\
+             [profile vault]\ncredential_process = {}\n",
+            process.display()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+#[test]
+fn profiles_credential_process_and_listed_accounts_reach_their_own_accounts() {
+    let (mut server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let aws_config = aws_config_files(dir.path());
+    let ebs = trawl_tests::plugin("ebs");
+    let ebs = ebs.to_str().unwrap();
+    let aws_run = |args: &[&str]| {
+        let mut all = vec!["run", ebs, "--aws", "--endpoint-url", &url, "--output", "json"];
+        all.extend_from_slice(args);
+        // Environment keys of another account: a named profile wins over
+        // them, as with the AWS CLI.
+        let out = host_command(&all)
+            .env("AWS_CONFIG_FILE", &aws_config)
+            .env("AWS_ACCESS_KEY_ID", "AKIA111111111111DEMO")
+            .env("AWS_SECRET_ACCESS_KEY", "any")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+
+    // --profile: the caller is the profile's account (the simulator tells
+    // accounts apart by access key).
+    let own = aws_run(&["--profile", "audit", "--regions", "eu-west-1"]);
+    let places: Vec<_> = outcomes(&own).into_keys().collect();
+    assert_eq!(places, [("333333333333".to_owned(), "eu-west-1".to_owned())]);
+
+    // [[account]] entries: one through a credential_process profile, one
+    // through a role assumed with the caller's (--profile) credentials.
+    let run_config = dir.path().join("trawl.toml");
+    std::fs::write(
+        &run_config,
+        r#"
+        profile = "audit"
+        regions = ["eu-west-1", "us-east-1"]
+        [[account]]
+        id = "222222222222"
+        name = "from-vault"
+        profile = "vault"
+        [[account]]
+        id = "444444444444"
+        role = "OrganizationAccountAccessRole"
+        "#,
+    )
+    .unwrap();
+    let listed = aws_run(&["--config", run_config.to_str().unwrap()]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let in_process = trawl_tests::host(&[
+        "run",
+        ebs,
+        "--accounts",
+        "222222222222,444444444444",
+        "--regions",
+        "eu-west-1,us-east-1",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(outcomes(&listed).len(), 4, "{listed}");
+    assert!(outcomes(&listed) == outcomes(&in_process.json()), "listed accounts over HTTP differ from in process");
+    let names: Vec<_> = listed["results"].as_array().unwrap().iter().map(|r| r["account_name"].clone()).collect();
+    assert!(names.contains(&"from-vault".into()), "{names:?}");
+    // Discovery and the role's assumption are counted with the run's calls:
+    // the plugin's pages as in process, plus GetCallerIdentity and one
+    // AssumeRole (cached for both regions).
+    let calls = |doc: &serde_json::Value| doc["run"]["calls"]["calls"].as_u64().unwrap();
+    assert_eq!(calls(&listed), calls(&in_process.json()) + 2, "{}", listed["run"]);
 }

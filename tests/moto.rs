@@ -9,9 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use std::sync::Arc;
+
 use trawl_host::cloud::aws::sign::Credentials;
-use trawl_host::cloud::aws::{AwsBackend, CredentialSource};
-use trawl_host::cloud::{ApiCall, Backend, Target};
+use trawl_host::cloud::aws::{AwsBackend, CredentialStore};
+use trawl_host::cloud::{ApiCall, CloudClient, RetryPolicy, Target};
 use trawl_tests::{host_command, plugin};
 
 struct Moto {
@@ -114,13 +116,11 @@ fn moto_ebs_identity_pagination_and_errors() {
     // backend itself.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let base = Credentials {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            secret_access_key: "x".into(),
-            session_token: None,
-        };
-        let source = CredentialSource::assume_role(base, "OrganizationAccountAccessRole".into(), None);
-        let aws = AwsBackend::new(source, Some(moto.url.clone())).unwrap();
+        let mut store = CredentialStore::new(Credentials::from_keys("AKIAIOSFODNN7EXAMPLE", "x", None));
+        store.set_default_role("OrganizationAccountAccessRole".into(), None);
+        let aws = AwsBackend::new(store, Some(moto.url.clone())).unwrap();
+        let one_attempt = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
+        let aws = CloudClient::new(Arc::new(aws), Default::default(), one_attempt);
         let target =
             Target { account_id: "111122223333".into(), account_name: String::new(), region: "us-east-1".into() };
         let mut params = json!({"MaxItems": 3});

@@ -43,6 +43,17 @@ use crate::scheduler::Quorum;
 pub struct RunConfig {
     /// Accounts by id or name.
     pub accounts: Option<Vec<String>>,
+    /// `[[account]]`: the accounts of an AWS run and how each is reached.
+    #[serde(default, rename = "account")]
+    pub account_list: Vec<AccountConfig>,
+    /// The AWS profile of the caller's credentials.
+    pub profile: Option<String>,
+    /// Role assumed in accounts that do not say how they are reached.
+    pub role_name: Option<String>,
+    /// External id for `role_name`.
+    pub external_id: Option<String>,
+    /// Discover the accounts with AWS Organizations.
+    pub org: Option<bool>,
     /// Regions, or `all`.
     pub regions: Option<Vec<String>>,
     /// Tasks in flight at once.
@@ -74,6 +85,41 @@ pub struct RunConfig {
     /// The simulated cloud.
     #[serde(default)]
     pub sim: SimConfig,
+}
+
+/// `[[account]]`: one AWS account, reached with a profile of its own or a
+/// role (a name in that account, or a full ARN) assumed with the caller's
+/// credentials; with neither, `role_name` (or, for the caller's own
+/// account, the caller's credentials).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The 12-digit account id.
+    pub id: String,
+    /// A name for reports and `--accounts`.
+    pub name: Option<String>,
+    /// A profile of the shared AWS config files.
+    pub profile: Option<String>,
+    /// A role name or ARN to assume.
+    pub role: Option<String>,
+    /// The external id the role's trust policy asks for.
+    pub external_id: Option<String>,
+}
+
+impl AccountConfig {
+    fn check(&self) -> Result<(), String> {
+        let named = || format!("[[account]] {:?}", self.id);
+        if self.id.len() != 12 || !self.id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{}: id must be a 12-digit account id", named()));
+        }
+        if self.profile.is_some() && (self.role.is_some() || self.external_id.is_some()) {
+            return Err(format!("{}: give either a profile or a role, not both", named()));
+        }
+        if self.external_id.is_some() && self.role.is_none() {
+            return Err(format!("{}: external_id needs a role", named()));
+        }
+        Ok(())
+    }
 }
 
 /// `[retries]`: per API call.
@@ -158,10 +204,24 @@ impl RunConfig {
         let shown = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|e| ConfigError { path: shown.clone(), reason: e.to_string() })?;
-        toml::from_str(&text).map_err(|e| ConfigError {
-            path: shown,
+        let config: Self = toml::from_str(&text).map_err(|e| ConfigError {
+            path: shown.clone(),
             reason: e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
-        })
+        })?;
+        config.check().map_err(|reason| ConfigError { path: shown, reason })?;
+        Ok(config)
+    }
+
+    /// What TOML cannot say: each `[[account]]` well formed, listed once.
+    fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for account in &self.account_list {
+            account.check()?;
+            if !seen.insert(&account.id) {
+                return Err(format!("[[account]] {:?} is listed twice", account.id));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -252,6 +312,37 @@ mod tests {
         assert_eq!(cfg.sim.latency, Some(Duration::from_millis(20)));
         let o = overrides(&cfg.limits.rules).unwrap();
         assert_eq!(o[0].to_string(), "ec2:DescribeVolumes=2/4");
+    }
+
+    #[test]
+    fn aws_accounts_parse_and_bad_ones_are_named() {
+        let cfg: RunConfig = toml::from_str(
+            r#"
+            profile = "audit"
+            role_name = "OrganizationAccountAccessRole"
+            [[account]]
+            id = "111122223333"
+            name = "prod"
+            role = "arn:aws:iam::111122223333:role/Audit"
+            external_id = "x-1"
+            [[account]]
+            id = "444455556666"
+            profile = "dev"
+            "#,
+        )
+        .unwrap();
+        cfg.check().unwrap();
+        assert_eq!(cfg.account_list.len(), 2);
+        assert_eq!(cfg.account_list[1].profile.as_deref(), Some("dev"));
+        for (bad, why) in [
+            ("[[account]]\nid = \"12\"", "12-digit"),
+            ("[[account]]\nid = \"111122223333\"\nprofile = \"a\"\nrole = \"b\"", "not both"),
+            ("[[account]]\nid = \"111122223333\"\nexternal_id = \"a\"", "needs a role"),
+            ("[[account]]\nid = \"111122223333\"\n[[account]]\nid = \"111122223333\"", "twice"),
+        ] {
+            let e = toml::from_str::<RunConfig>(bad).unwrap().check().unwrap_err();
+            assert!(e.contains(why) && e.contains("111122223333") || e.contains("\"12\""), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -64,13 +64,28 @@ impl Run {
     }
 }
 
-/// The real `host` binary with `args`, ready to spawn (an isolated
-/// compile cache, no inherited log settings).
+/// The real `host` binary with `args`, ready to spawn: an isolated
+/// compile cache, no inherited log settings, and none of the machine's
+/// AWS settings (no credentials, profiles, endpoint, or instance metadata
+/// to wait for); a test sets what it means to use.
 pub fn host_command(args: &[&str]) -> Command {
     static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
     let cache = CACHE.get_or_init(|| tempfile::tempdir().unwrap());
     let mut command = Command::new(&artifacts().host);
     command.args(args).env("TRAWL_CACHE_DIR", cache.path()).env_remove("TRAWL_LOG");
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with("AWS_")) {
+            command.env_remove(name);
+        }
+    }
+    let empty = cache.path().join("empty-aws-file");
+    if !empty.exists() {
+        std::fs::write(&empty, "").unwrap();
+    }
+    command
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     command
 }
 

@@ -11,13 +11,14 @@ use clap::ValueEnum;
 use tokio_util::sync::CancellationToken;
 
 use super::InputError;
-use crate::cloud::aws::{AwsBackend, CredentialSource};
+use crate::cloud::aws::credentials::caller_target;
+use crate::cloud::aws::{Access, AwsBackend, CredentialStore};
 use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::cloud::{ApiCall, Backend, CloudClient, RetryPolicy, Target};
-use crate::config::{self, RunConfig, SimConfig, parse_duration};
+use crate::cloud::{ApiCall, CloudClient, RetryPolicy, Target};
+use crate::config::{self, AccountConfig, RunConfig, SimConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::report::{Report, TargetResult, json, jsonl, table};
@@ -85,9 +86,14 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     output: Option<OutputFormat>,
     /// Collect from AWS (or --endpoint-url) instead of the simulated
-    /// cloud, with the credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+    /// cloud, with the standard credential chain (environment, profiles,
+    /// SSO, credential_process, web identity, container, instance metadata).
     #[arg(long)]
     aws: bool,
+    /// The profile of the caller's credentials in the shared AWS config
+    /// files [default: AWS_PROFILE, else the default profile].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Send every AWS call here: moto, LocalStack, `host sim serve`.
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     endpoint_url: Option<String>,
@@ -96,11 +102,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     role_name: Option<String>,
     /// The external id the role's trust policy requires.
-    #[arg(long, value_name = "ID", requires = "role_name")]
+    #[arg(long, value_name = "ID")]
     external_id: Option<String>,
     /// Discover the accounts with AWS Organizations (from the management
-    /// account), skipping suspended ones; needs --role-name.
-    #[arg(long, requires = "role_name")]
+    /// account), skipping suspended ones; needs --role-name (or
+    /// `[[account]]` entries for the accounts it finds).
+    #[arg(long)]
     org: bool,
     #[command(flatten)]
     sim: SimArgs,
@@ -170,6 +177,16 @@ struct RunSpec {
     retry: RetryPolicy,
     limits: Limits,
     seed: u64,
+    aws: AwsSpec,
+}
+
+/// How an AWS run reaches its accounts.
+struct AwsSpec {
+    profile: Option<String>,
+    role_name: Option<String>,
+    external_id: Option<String>,
+    org: bool,
+    listed: Vec<AccountConfig>,
 }
 
 impl RunSpec {
@@ -204,7 +221,17 @@ impl RunSpec {
             !args.no_client_limits && file.limits.client_side.unwrap_or(true),
             args.max_in_flight.or(file.limits.max_in_flight).unwrap_or(DEFAULT_MAX_IN_FLIGHT),
         );
-        Ok(Self { selection, scheduler, retry, limits, seed: args.seed.or(file.seed).unwrap_or(1) })
+        let aws = AwsSpec {
+            profile: args.profile.clone().or(file.profile),
+            role_name: args.role_name.clone().or(file.role_name),
+            external_id: args.external_id.clone().or(file.external_id),
+            org: args.org || file.org.unwrap_or(false),
+            listed: file.account_list,
+        };
+        if aws.external_id.is_some() && aws.role_name.is_none() {
+            return Err(InputError::from("--external-id needs --role-name"));
+        }
+        Ok(Self { selection, scheduler, retry, limits, seed: args.seed.or(file.seed).unwrap_or(1), aws })
     }
 }
 
@@ -246,27 +273,39 @@ pub fn simulated_cloud(
     Ok((targets::accounts_of(&org), SimCloud::with_pressure(org, pressure)))
 }
 
-fn aws_backend(args: &RunArgs) -> anyhow::Result<AwsBackend> {
-    let base = CredentialSource::from_env().map_err(InputError::from)?;
-    let source = match &args.role_name {
-        Some(role) => CredentialSource::assume_role(base, role.clone(), args.external_id.clone()),
-        None => CredentialSource::Fixed(base),
-    };
-    Ok(AwsBackend::new(source, args.endpoint_url.clone())?)
+/// The AWS backend: the caller's credentials from the chain (checked now),
+/// and each listed account's profile or role.
+async fn aws_backend(spec: &AwsSpec, endpoint_url: Option<String>) -> anyhow::Result<AwsBackend> {
+    let mut store = CredentialStore::from_chain(spec.profile.as_deref()).await.map_err(InputError::from)?;
+    for account in &spec.listed {
+        let access = match (&account.profile, &account.role) {
+            (Some(profile), _) => Access::Profile(profile.clone()),
+            (None, Some(role)) => Access::role(&account.id, role, account.external_id.clone()),
+            (None, None) => continue,
+        };
+        store.set_account(&account.id, access).await.map_err(InputError::from)?;
+    }
+    if let Some(role) = &spec.role_name {
+        store.set_default_role(role.clone(), spec.external_id.clone());
+    }
+    store.check_caller(spec.profile.as_deref()).await.map_err(InputError::from)?;
+    Ok(AwsBackend::new(store, endpoint_url)?)
 }
 
 /// Accounts whose regions are discovered at once.
 const DISCOVERY_CONCURRENCY: usize = 16;
 
 /// The accounts of an AWS run and their regions: `--org` lists the
-/// organisation's active accounts; with a role, `--accounts` gives the
-/// ids; without, the run is the caller's own account. `--regions all` (or
-/// none, or a glob) asks each account's `ec2:DescribeRegions`; an account
-/// that cannot answer gets us-east-1, so its failure shows up as its
-/// target's outcome.
+/// organisation's active accounts; else the `[[account]]` entries; else,
+/// with a role, the ids in `--accounts`; else the caller's own account.
+/// `--regions all` (or none, or a glob) asks each account's
+/// `ec2:DescribeRegions`; an account that cannot answer gets us-east-1, so
+/// its failure shows up as its target's outcome. Every call goes through
+/// `client`: limited, retried and counted like the plugins' calls.
 async fn aws_accounts(
     aws: &AwsBackend,
-    args: &RunArgs,
+    client: &CloudClient,
+    spec: &AwsSpec,
     selection: &mut Selection,
 ) -> anyhow::Result<Vec<targets::AccountInfo>> {
     let call = |service: &str, operation: &str, params: serde_json::Value| ApiCall {
@@ -275,18 +314,20 @@ async fn aws_accounts(
         params: params.as_object().cloned().unwrap_or_default(),
     };
     let me: serde_json::Value = serde_json::from_str(
-        &aws.call_as_caller("us-east-1", &call("sts", "GetCallerIdentity", json!({})))
+        &client
+            .call(&caller_target(""), &call("sts", "GetCallerIdentity", json!({})))
             .await
             .map_err(|e| InputError::from(format!("cannot tell which account the credentials belong to: {e}")))?,
     )?;
     let caller = me["Account"].as_str().unwrap_or_default().to_owned();
-    aws.set_caller_account(&caller);
-    let ids: Vec<(String, String)> = if args.org {
+    aws.credentials().set_caller_account(&caller);
+    let ids: Vec<(String, String)> = if spec.org {
         let mut accounts = Vec::new();
         let mut params = json!({});
         loop {
             let page: serde_json::Value = serde_json::from_str(
-                &aws.call_as_caller("us-east-1", &call("organizations", "ListAccounts", params.clone()))
+                &client
+                    .call(&caller_target(&caller), &call("organizations", "ListAccounts", params.clone()))
                     .await
                     .map_err(|e| InputError::from(format!("cannot list the organisation's accounts: {e}")))?,
             )?;
@@ -303,20 +344,26 @@ async fn aws_accounts(
                 None => break accounts,
             }
         }
-    } else if args.role_name.is_some() {
+    } else if !spec.listed.is_empty() {
+        spec.listed.iter().map(|a| (a.id.clone(), a.name.clone().unwrap_or_else(|| a.id.clone()))).collect()
+    } else if spec.role_name.is_some() {
         let ids = &selection.accounts;
         if ids.is_empty() || ids.iter().any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
             return Err(InputError::from(
-                "with --role-name, --accounts lists the 12-digit ids of the accounts to collect (or use --org)",
+                "with --role-name, --accounts lists the 12-digit ids of the accounts to collect (or use --org or [[account]] entries)",
             ));
         }
         ids.iter().map(|id| (id.clone(), id.clone())).collect()
     } else {
         selection.accounts.clear();
-        vec![(caller.clone(), caller)]
+        vec![(caller.clone(), caller.clone())]
     };
-    if args.org {
-        selection.accounts.clear();
+    // Collecting a member account with the caller's credentials would
+    // report the caller's resources under the member's id.
+    if let Some((id, _)) = ids.iter().find(|(id, _)| *id != caller && !aws.credentials().has_access(id)) {
+        return Err(InputError::from(format!(
+            "account {id} has no way in: give its [[account]] a role or a profile, or pass --role-name"
+        )));
     }
     let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all" || r.contains('*'));
     // Region discovery, a few accounts at a time (it may assume each
@@ -330,7 +377,7 @@ async fn aws_accounts(
                 if all_regions {
                     let target =
                         Target { account_id: id.clone(), account_name: name.clone(), region: "us-east-1".into() };
-                    let answer = aws.call(&target, &call("ec2", "DescribeRegions", json!({}))).await;
+                    let answer = client.call(&target, &call("ec2", "DescribeRegions", json!({}))).await;
                     regions = match answer.map(|a| serde_json::from_str::<serde_json::Value>(&a)) {
                         Ok(Ok(answer)) => answer["regionInfo"]
                             .as_array()
@@ -372,15 +419,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let sim_config = std::mem::take(&mut file.sim);
     let mut spec = RunSpec::resolve(&args, file)?;
     // Only the backend the run uses is built: an AWS run neither generates
-    // nor reads a simulated organisation.
-    let (accounts, backend): (Vec<targets::AccountInfo>, Arc<dyn Backend>) = if args.aws {
-        let aws = Arc::new(aws_backend(&args)?);
-        (aws_accounts(&aws, &args, &mut spec.selection).await?, aws)
+    // nor reads a simulated organisation. The client exists before the
+    // targets do, so AWS discovery goes through the run's limits.
+    let limits = Arc::new(spec.limits);
+    let (accounts, client) = if args.aws {
+        let aws = Arc::new(aws_backend(&spec.aws, args.endpoint_url.clone()).await?);
+        let client = CloudClient::new(aws.clone(), limits, spec.retry.clone());
+        (aws_accounts(&aws, &client, &spec.aws, &mut spec.selection).await?, client)
     } else {
         let slow_default = spec.retry.call_timeout + Duration::from_secs(1);
         let (accounts, sim) = simulated_cloud(&args.sim, sim_config, slow_default)?;
-        (accounts, Arc::new(sim))
+        (accounts, CloudClient::new(Arc::new(sim), limits, spec.retry.clone()))
     };
+    let client = Arc::new(client);
 
     let instances = spec.scheduler.max_workers as u32 + 2;
     let runtime = Runtime::new(RuntimeConfig { max_instances: instances, ..RuntimeConfig::default() })?;
@@ -398,7 +449,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let format = args.output.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
-    let client = Arc::new(CloudClient::new(backend, Arc::new(spec.limits), spec.retry.clone()));
     let cancel = interrupt_on_signals();
     let progress = Progress::new(jobs.len(), std::io::stderr().is_terminal(), client.stats().clone());
     tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");

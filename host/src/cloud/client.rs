@@ -70,6 +70,7 @@ impl CloudClient {
     /// worth retrying. The error returned is the last one, with the number
     /// of attempts in its message when there was more than one.
     pub async fn call(&self, target: &Target, call: &ApiCall) -> Result<String, ApiError> {
+        self.backend.prepare(target, self).await?;
         let bucket = self.limits.bucket(target, call);
         let mut attempt = 1;
         loop {

@@ -63,10 +63,19 @@ impl ApiError {
     }
 }
 
-/// Something that answers API calls: the simulated cloud, or (later) AWS.
+/// Something that answers API calls: the simulated cloud, or AWS.
 pub trait Backend: Send + Sync + 'static {
     /// Performs `call` in `target`, returning the response document as JSON
     /// text in the convention described in `wit/collector.wit` (text, so a
     /// backend can serialise straight from its own types).
     fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<String, ApiError>>;
+
+    /// Readies `target` before a call, outside the client's in-flight
+    /// slots: the AWS backend fetches or assumes the account's credentials
+    /// here, making its own calls through `client` so they are limited and
+    /// counted like the plugins' (and cannot starve for a slot). An error
+    /// is the call's. The default has nothing to ready.
+    fn prepare<'a>(&'a self, _target: &'a Target, _client: &'a CloudClient) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }

@@ -14,22 +14,22 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::credentials::{CredentialSource, Credentials};
+use super::credentials::{CredentialStore, Credentials};
 use super::sign::{Unsigned, sign};
 use crate::cloud::wire::{Protocol, Service, error, form, xml};
-use crate::cloud::{ApiCall, ApiError, Backend, Target};
+use crate::cloud::{ApiCall, ApiError, Backend, CloudClient, Target};
 
 /// Real AWS (or anything speaking its protocols at `endpoint_url`).
 pub struct AwsBackend {
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     endpoint_url: Option<String>,
-    credentials: CredentialSource,
+    credentials: CredentialStore,
 }
 
 impl AwsBackend {
     /// A backend signing with `credentials`; `endpoint_url` sends every
     /// call to one URL (moto, LocalStack, `host sim serve`).
-    pub fn new(credentials: CredentialSource, endpoint_url: Option<String>) -> std::io::Result<Self> {
+    pub fn new(credentials: CredentialStore, endpoint_url: Option<String>) -> std::io::Result<Self> {
         let https =
             hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
         let http = Client::builder(TokioExecutor::new()).build(https);
@@ -37,25 +37,14 @@ impl AwsBackend {
         Ok(Self { http, endpoint_url, credentials })
     }
 
-    /// Calls `call` in `region` as the caller itself (base credentials):
-    /// identity and organisation discovery.
-    pub async fn call_as_caller(&self, region: &str, call: &ApiCall) -> Result<String, ApiError> {
-        self.send(self.credentials.base(), region, call).await
-    }
-
-    /// Tells the credentials which account the caller is.
-    pub fn set_caller_account(&self, account_id: &str) {
-        self.credentials.set_caller_account(account_id);
+    /// The accounts' credentials.
+    pub fn credentials(&self) -> &CredentialStore {
+        &self.credentials
     }
 
     /// Sends `call` to `region` signed with `credentials`; the response
     /// document as JSON text.
-    pub(super) async fn send(
-        &self,
-        credentials: &Credentials,
-        region: &str,
-        call: &ApiCall,
-    ) -> Result<String, ApiError> {
+    async fn send(&self, credentials: &Credentials, region: &str, call: &ApiCall) -> Result<String, ApiError> {
         let service = Service::named(&call.service).ok_or_else(|| {
             ApiError::new("trawl.UnknownService", 0, format_args!("trawl has no wire protocol for {:?}", call.service))
         })?;
@@ -118,9 +107,22 @@ impl AwsBackend {
 }
 
 impl Backend for AwsBackend {
+    fn prepare<'a>(&'a self, target: &'a Target, client: &'a CloudClient) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(self.credentials.prepare(&target.account_id, client))
+    }
+
     fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<String, ApiError>> {
         Box::pin(async move {
-            let credentials = self.credentials.for_account(self, &target.account_id).await?;
+            let credentials = self.credentials.cached(&target.account_id).ok_or_else(|| {
+                ApiError::new(
+                    "trawl.NoCredentials",
+                    0,
+                    format_args!(
+                        "account {}'s credentials were not prepared (call through CloudClient)",
+                        target.account_id
+                    ),
+                )
+            })?;
             self.send(&credentials, &target.region, call).await
         })
     }

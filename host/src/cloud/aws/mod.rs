@@ -8,4 +8,4 @@ pub mod credentials;
 pub mod sign;
 
 pub use backend::AwsBackend;
-pub use credentials::CredentialSource;
+pub use credentials::{Access, CredentialStore};

@@ -2,28 +2,13 @@
 
 use std::time::SystemTime;
 
-use aws_credential_types::Credentials as AwsCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign as sigv4_sign};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-/// Credentials to sign with. They stay in the host: plugins never see them.
-#[derive(Clone)]
-pub struct Credentials {
-    /// `AKIA...` or, for temporary credentials, `ASIA...`.
-    pub access_key_id: String,
-    /// The secret.
-    pub secret_access_key: String,
-    /// The session token of temporary credentials.
-    pub session_token: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print secrets.
-        f.debug_struct("Credentials").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
-    }
-}
+/// Credentials to sign with (aws-config's type: its `Debug` hides the
+/// secret). They stay in the host: plugins never see them.
+pub use aws_credential_types::Credentials;
 
 /// A request that could not be signed.
 #[derive(Debug, thiserror::Error)]
@@ -53,14 +38,7 @@ pub fn sign(
     request: Unsigned<'_>,
     time: SystemTime,
 ) -> Result<Vec<(String, String)>, SignError> {
-    let identity: Identity = AwsCredentials::new(
-        &credentials.access_key_id,
-        &credentials.secret_access_key,
-        credentials.session_token.clone(),
-        None,
-        "trawl",
-    )
-    .into();
+    let identity: Identity = credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(region)
@@ -142,11 +120,7 @@ mod tests {
     use super::*;
 
     fn example() -> Credentials {
-        Credentials {
-            access_key_id: "AKIDEXAMPLE".into(),
-            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
-            session_token: None,
-        }
+        Credentials::from_keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None)
     }
 
     /// 2015-08-30T12:36:00Z, the time of the AWS SigV4 test suite.
@@ -177,7 +151,7 @@ mod tests {
 
     #[test]
     fn temporary_credentials_add_the_security_token_and_the_form_body_is_signed() {
-        let creds = Credentials { session_token: Some("token".into()), ..example() };
+        let creds = Credentials::from_keys("AKIDEXAMPLE", "secret", Some("token".into()));
         let form = [
             ("host", "ec2.eu-west-1.amazonaws.com"),
             ("content-type", "application/x-www-form-urlencoded; charset=utf-8"),

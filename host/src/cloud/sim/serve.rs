@@ -141,8 +141,9 @@ mod tests {
 
     use super::*;
     use crate::cloud::aws::sign::Credentials;
-    use crate::cloud::aws::{AwsBackend, CredentialSource};
+    use crate::cloud::aws::{AwsBackend, CredentialStore};
     use crate::cloud::sim::{Pressure, SimCloud, demo};
+    use crate::cloud::{CloudClient, RetryPolicy};
 
     async fn start(cloud: SimCloud) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -154,11 +155,16 @@ mod tests {
     /// `call` sent by trawl's AWS backend, signed as `account`: the
     /// answer converted back, or the error with its HTTP status.
     async fn post(url: &str, account: &str, region: &str, call: &ApiCall) -> (u16, Result<Value, ApiError>) {
-        let creds =
-            Credentials { access_key_id: access_key_for(account), secret_access_key: "s".into(), session_token: None };
-        let aws = AwsBackend::new(CredentialSource::Fixed(creds), Some(url.to_owned())).unwrap();
+        let creds = Credentials::from_keys(access_key_for(account), "s", None);
+        let aws = AwsBackend::new(CredentialStore::new(creds), Some(url.to_owned())).unwrap();
+        // One attempt: these tests look at each answer as it came.
+        let client = CloudClient::new(
+            Arc::new(aws),
+            Default::default(),
+            RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        );
         let target = Target { account_id: account.into(), account_name: String::new(), region: region.into() };
-        match aws.call(&target, call).await {
+        match client.call(&target, call).await {
             Ok(json) => (200, Ok(serde_json::from_str(&json).unwrap())),
             Err(e) => (e.status, Err(e)),
         }
