@@ -28,7 +28,14 @@ fn boto3_collects_from_the_simulator_over_http() {
 
 /// `host sim serve` on a free port, and its URL.
 fn serve() -> (std::process::Child, String) {
-    let mut server = host_command(&["sim", "serve", "--port", "0"]).stdout(Stdio::piped()).spawn().unwrap();
+    serve_with(&[])
+}
+
+/// `host sim serve` with extra simulator flags.
+fn serve_with(args: &[&str]) -> (std::process::Child, String) {
+    let mut all = vec!["sim", "serve", "--port", "0"];
+    all.extend_from_slice(args);
+    let mut server = host_command(&all).stdout(Stdio::piped()).spawn().unwrap();
     let mut url = String::new();
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut url).unwrap();
     (server, url.trim().to_owned())
@@ -206,4 +213,42 @@ fn profiles_credential_process_and_listed_accounts_reach_their_own_accounts() {
     // AssumeRole (cached for both regions).
     let calls = |doc: &serde_json::Value| doc["run"]["calls"]["calls"].as_u64().unwrap();
     assert_eq!(calls(&listed), calls(&in_process.json()) + 2, "{}", listed["run"]);
+}
+
+#[test]
+fn a_region_without_the_service_is_skipped_in_process_and_over_http() {
+    let mut org = trawl_tests::host(&["sim", "export"]).json();
+    org["accounts"][1]["regions"]["eu-west-1"]["missing_services"] = serde_json::json!(["servicequotas"]);
+    let fixture = trawl_tests::fixture(&org);
+    let fixture = fixture.path().to_str().unwrap();
+    let quotas = trawl_tests::plugin("quotas");
+    let quotas = quotas.to_str().unwrap();
+
+    let in_process =
+        trawl_tests::host(&["run", quotas, "--fixture", fixture, "--accounts", "222222222222", "--output", "json"]);
+    assert_eq!(in_process.status, 0, "a skipped target does not fail the run: {}", in_process.stderr);
+    let in_process = in_process.json();
+    let (mut server, url) = serve_with(&["--fixture", fixture]);
+    let over_http =
+        host_command(&["run", quotas, "--aws", "--endpoint-url", &url, "--regions", "all", "--output", "json"])
+            .env("AWS_ACCESS_KEY_ID", "AKIA222222222222DEMO")
+            .env("AWS_SECRET_ACCESS_KEY", "any")
+            .output()
+            .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(over_http.status.code(), Some(0), "{}", String::from_utf8_lossy(&over_http.stderr));
+    let over_http: serde_json::Value = serde_json::from_slice(&over_http.stdout).unwrap();
+
+    for doc in [&in_process, &over_http] {
+        let outcomes = outcomes(doc);
+        assert_eq!(outcomes.len(), 3, "{doc}");
+        for ((_, region), outcome) in &outcomes {
+            let expected = if region == "eu-west-1" { "skipped" } else { "succeeded" };
+            assert_eq!(outcome[0], expected, "{region}: {outcome}");
+        }
+        let skipped = &outcomes[&("222222222222".to_owned(), "eu-west-1".to_owned())];
+        assert_eq!(skipped[3], "trawl.NoEndpoint", "{skipped}");
+    }
+    assert!(outcomes(&in_process) == outcomes(&over_http), "HTTP and in-process runs differ");
 }

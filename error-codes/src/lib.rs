@@ -8,8 +8,9 @@
 #![warn(missing_docs)]
 
 /// "You may not look here": missing permissions, a region the account has
-/// not opted into, a service that needs a support plan. A target that meets
-/// one is skipped, not failed, and the call is never retried.
+/// not opted into, a service that needs a support plan, or a service with
+/// no endpoint in the region (`trawl.NoEndpoint`, the host's own). A target
+/// that meets one is skipped, not failed, and the call is never retried.
 pub const ACCESS_DENIED: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
@@ -17,6 +18,7 @@ pub const ACCESS_DENIED: &[&str] = &[
     "UnauthorizedAccess",
     "OptInRequired",
     "SubscriptionRequiredException",
+    "trawl.NoEndpoint",
 ];
 
 /// The service is slowing the caller down (botocore's list): retry later

@@ -10,6 +10,8 @@
 //! max_failures = 3         # join policy
 //! min_success = "90%"
 //! deadline = "10m"
+//! profile = "audit"        # AWS runs: the caller's profile
+//! role_name = "OrganizationAccountAccessRole"
 //!
 //! [retries]                # per API call
 //! max_attempts = 8
@@ -20,6 +22,12 @@
 //! max_in_flight = 128
 //! rules."ec2" = { tokens_per_second = 20, max_tokens = 100 }
 //! rules."iam:ListRoles" = { tokens_per_second = 2 }
+//!
+//! [[account]]              # AWS runs: an account and how it is reached
+//! id = "111122223333"
+//! name = "prod"
+//! role = "TrawlAudit"      # a role name or ARN; or profile = "prod-sso"
+//! external_id = "k9-ops"
 //!
 //! [sim]                    # the simulated cloud
 //! generate = "accounts=200,regions=4,volumes=60,seed=7"

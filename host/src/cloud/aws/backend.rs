@@ -4,6 +4,8 @@
 //! Retries, rate limits and timeouts are the shared call pipeline's
 //! (`CloudClient`), exactly as for the simulator.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -16,7 +18,7 @@ use hyper_util::rt::TokioExecutor;
 
 use super::credentials::{CredentialStore, Credentials};
 use super::sign::{Unsigned, sign};
-use crate::cloud::wire::{Protocol, Service, error, form, xml};
+use crate::cloud::wire::{Endpoint, Protocol, Service, error, form, xml};
 use crate::cloud::{ApiCall, ApiError, Backend, CloudClient, Target};
 
 /// Real AWS (or anything speaking its protocols at `endpoint_url`).
@@ -24,6 +26,8 @@ pub struct AwsBackend {
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     endpoint_url: Option<String>,
     credentials: CredentialStore,
+    /// Regions whose EC2 endpoint resolves (see [`AwsBackend::unresolved`]).
+    regions_resolving: Mutex<HashMap<String, bool>>,
 }
 
 impl AwsBackend {
@@ -34,7 +38,7 @@ impl AwsBackend {
             hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
         let http = Client::builder(TokioExecutor::new()).build(https);
         let endpoint_url = endpoint_url.map(|u| if u.ends_with('/') { u } else { format!("{u}/") });
-        Ok(Self { http, endpoint_url, credentials })
+        Ok(Self { http, endpoint_url, credentials, regions_resolving: Mutex::default() })
     }
 
     /// The accounts' credentials.
@@ -77,11 +81,13 @@ impl AwsBackend {
         let request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| ApiError::new("trawl.BadRequest", 0, format_args!("{uri}: {e}")))?;
-        let response = self
-            .http
-            .request(request)
-            .await
-            .map_err(|e| ApiError::new("trawl.ConnectionError", 0, format_args!("{uri}: {e}")))?;
+        let response = match self.http.request(request).await {
+            Ok(response) => response,
+            Err(e) if self.endpoint_url.is_none() && no_such_host(&e) && service.endpoint == Endpoint::Regional => {
+                return Err(self.unresolved(service, region, &host).await);
+            }
+            Err(e) => return Err(ApiError::new("trawl.ConnectionError", 0, format_args!("{uri}: {e}"))),
+        };
         let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (error_type, request_id) = (header("x-amzn-errortype"), header("x-amzn-requestid"));
@@ -106,6 +112,62 @@ impl AwsBackend {
     }
 }
 
+impl AwsBackend {
+    /// The error for a regional endpoint whose name does not resolve. AWS
+    /// has no endpoint for a service in a region that lacks it, so when the
+    /// region itself answers (its EC2 endpoint, which every region has,
+    /// resolves) the service is absent there and the target is skipped.
+    /// Otherwise the region is unknown or the network is broken: a
+    /// connection error, retried and then failed.
+    async fn unresolved(&self, service: &Service, region: &str, host: &str) -> ApiError {
+        let cannot_resolve = || ApiError::new("trawl.ConnectionError", 0, format_args!("cannot resolve {host}"));
+        if service.name == "ec2" {
+            return cannot_resolve();
+        }
+        let cached = self.regions_resolving.lock().unwrap().get(region).copied();
+        let region_resolves = match cached {
+            Some(known) => known,
+            None => {
+                let ec2 = Service::named("ec2").map(|s| s.host(region).0).unwrap_or_default();
+                let resolves = tokio::net::lookup_host((ec2.as_str(), 443)).await.is_ok();
+                self.regions_resolving.lock().unwrap().insert(region.to_owned(), resolves);
+                resolves
+            }
+        };
+        if region_resolves {
+            ApiError::new(
+                "trawl.NoEndpoint",
+                0,
+                format_args!("{} has no endpoint in {region} ({host} does not resolve)", service.name),
+            )
+        } else {
+            cannot_resolve()
+        }
+    }
+}
+
+/// Whether a request failed because its host name does not exist (an
+/// authoritative "no such name", not a DNS server that could not answer).
+fn no_such_host(e: &(dyn std::error::Error + 'static)) -> bool {
+    // getaddrinfo's EAI_NONAME/EAI_NODATA, as glibc, musl and macOS word
+    // them; std reports them only as text.
+    const NO_SUCH_NAME: &[&str] = &[
+        "Name or service not known",
+        "No address associated with hostname",
+        "nodename nor servname provided, or not known",
+        "Name does not resolve",
+    ];
+    let mut next = Some(e);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if NO_SUCH_NAME.iter().any(|n| text.contains(n)) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 impl Backend for AwsBackend {
     fn prepare<'a>(&'a self, target: &'a Target, client: &'a CloudClient) -> BoxFuture<'a, Result<(), ApiError>> {
         Box::pin(self.credentials.prepare(&target.account_id, client))
@@ -125,5 +187,42 @@ impl Backend for AwsBackend {
             })?;
             self.send(&credentials, &target.region, call).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Wrapped(#[source] std::io::Error);
+
+    #[test]
+    fn only_a_name_that_does_not_exist_counts_as_no_such_host() {
+        let dns =
+            |detail: &str| Wrapped(std::io::Error::other(format!("failed to lookup address information: {detail}")));
+        assert!(no_such_host(&dns("Name or service not known")));
+        assert!(no_such_host(&dns("nodename nor servname provided, or not known")));
+        assert!(!no_such_host(&dns("Temporary failure in name resolution")), "a DNS outage is not an absent service");
+        assert!(!no_such_host(&Wrapped(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))));
+    }
+
+    #[tokio::test]
+    async fn a_service_is_absent_only_where_the_region_answers() {
+        let aws = AwsBackend::new(CredentialStore::new(Credentials::from_keys("AKIA", "s", None)), None).unwrap();
+        let quotas = Service::named("servicequotas").unwrap();
+        // Whether this machine resolves AWS names or not, the outcome for a
+        // region is decided once and cached.
+        aws.regions_resolving.lock().unwrap().insert("eu-west-1".into(), true);
+        aws.regions_resolving.lock().unwrap().insert("xx-nowhere-1".into(), false);
+        let e = aws.unresolved(quotas, "eu-west-1", "servicequotas.eu-west-1.amazonaws.com").await;
+        assert_eq!(e.code, "trawl.NoEndpoint");
+        assert!(e.message.contains("servicequotas has no endpoint in eu-west-1"), "{e}");
+        let e = aws.unresolved(quotas, "xx-nowhere-1", "servicequotas.xx-nowhere-1.amazonaws.com").await;
+        assert_eq!(e.code, "trawl.ConnectionError", "an unknown region or a broken network fails");
+        let ec2 = Service::named("ec2").unwrap();
+        let e = aws.unresolved(ec2, "eu-west-1", "ec2.eu-west-1.amazonaws.com").await;
+        assert_eq!(e.code, "trawl.ConnectionError", "EC2 is in every region: its absence is the network's fault");
     }
 }

@@ -194,7 +194,7 @@ impl OrgSpec {
             quota("lambda", "L-B99A9384", "Concurrent executions", 1000.0, rng.random_range(0..950) as f64),
             quota("vpc", "L-F678F1CE", "VPCs per Region", 5.0, rng.random_range(1..=5) as f64),
         ];
-        Region { volumes, quotas }
+        Region { volumes, quotas, missing_services: Vec::new() }
     }
 
     /// Between `at_least` and 4 events (accounts that can see Health get one

@@ -87,6 +87,17 @@ impl SimCloud {
                 format_args!("account {} has not enabled region {}", account.id, target.region),
             )));
         }
+        let region = account.regions.get(&target.region);
+        if region.is_some_and(|r| r.missing_services.contains(&call.service)) {
+            // What a missing endpoint looks like once the AWS backend has
+            // told it from a broken network (see `cloud::aws::backend`);
+            // 404 is how `sim serve` answers it over HTTP.
+            return Err(ApiError::new(
+                "trawl.NoEndpoint",
+                404,
+                format_args!("{} has no endpoint in {}", call.service, target.region),
+            ));
+        }
         if account.denies(&call.service, &target.region) {
             return Err(with_id(request::access_denied(protocol, call, "explicit deny in a service control policy")));
         }

@@ -64,6 +64,10 @@ pub struct Region {
     /// Service Quotas with their current usage.
     #[serde(default)]
     pub quotas: Vec<Quota>,
+    /// Regional services this region does not offer (in AWS their
+    /// endpoint does not exist; calls are answered `trawl.NoEndpoint`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_services: Vec<String>,
 }
 
 /// An EBS volume.
