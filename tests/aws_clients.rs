@@ -1,22 +1,21 @@
 //! `host sim serve` speaks AWS's wire protocols well enough for boto3, an
 //! AWS client nobody here wrote (installed by the README's test command),
-//! and so does trawl's own AWS backend.
+//! and so does trawl's own AWS backend: credentials, accounts, roles and
+//! regions as an operator meets them against real AWS.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
+use serde_json::{Value, json};
 use trawl_tests::host_command;
 
 #[test]
 fn boto3_collects_from_the_simulator_over_http() {
-    let (mut server, url) = serve();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    let server = SimServer::start(&[]);
+    assert!(server.url.starts_with("http://127.0.0.1:"), "{:?}", server.url);
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/boto3_against_sim.py");
-    let out = Command::new("python3").args([script, &url]).output();
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let out = out.expect("python3 runs");
+    let out = Command::new("python3").args([script, &server.url]).output().expect("python3 runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !stderr.contains("No module named 'boto3'"),
@@ -26,81 +25,95 @@ fn boto3_collects_from_the_simulator_over_http() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("boto3 ok"));
 }
 
-/// `host sim serve` on a free port, and its URL.
-fn serve() -> (std::process::Child, String) {
-    serve_with(&[])
+/// `host sim serve` on a free port with extra simulator flags, stopped
+/// when dropped.
+struct SimServer {
+    child: Child,
+    url: String,
 }
 
-/// `host sim serve` with extra simulator flags.
-fn serve_with(args: &[&str]) -> (std::process::Child, String) {
-    let mut all = vec!["sim", "serve", "--port", "0"];
+impl SimServer {
+    fn start(args: &[&str]) -> Self {
+        let mut all = vec!["sim", "serve", "--port", "0"];
+        all.extend_from_slice(args);
+        let mut child = host_command(&all).stdout(Stdio::piped()).spawn().unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+        Self { child, url: url.trim().to_owned() }
+    }
+
+    /// `host run PLUGIN --aws` against this server, signed with
+    /// `access_key` (the simulator picks the account from it), with `args`.
+    fn run(&self, plugin: &str, access_key: &str, args: &[&str]) -> Command {
+        let plugin = trawl_tests::plugin(plugin);
+        let mut all = vec!["run", plugin.to_str().unwrap(), "--aws", "--endpoint-url", &self.url, "--output", "json"];
+        all.extend_from_slice(args);
+        let mut command = host_command(&all);
+        command.env("AWS_ACCESS_KEY_ID", access_key).env("AWS_SECRET_ACCESS_KEY", "any");
+        command
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The JSON report of a run that must exit 0.
+fn report(command: &mut Command) -> Value {
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{command:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The same plugin in process, over the default demo organisation.
+fn in_process(plugin: &str, args: &[&str]) -> Value {
+    let plugin = trawl_tests::plugin(plugin);
+    let mut all = vec!["run", plugin.to_str().unwrap(), "--output", "json"];
     all.extend_from_slice(args);
-    let mut server = host_command(&all).stdout(Stdio::piped()).spawn().unwrap();
-    let mut url = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut url).unwrap();
-    (server, url.trim().to_owned())
+    report(&mut host_command(&all))
 }
 
-/// (account, region) -> (status, records, totals) of a JSON report.
-fn outcomes(doc: &serde_json::Value) -> std::collections::BTreeMap<(String, String), serde_json::Value> {
+/// (account, region) -> (status, records, totals, error code) of a JSON report.
+fn outcomes(doc: &Value) -> std::collections::BTreeMap<(String, String), Value> {
     doc["results"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| {
             let key = (r["account_id"].as_str().unwrap().to_owned(), r["region"].as_str().unwrap().to_owned());
-            (key, serde_json::json!([r["status"], r["records"], r["totals"], r["error"]["code"]]))
+            (key, json!([r["status"], r["records"], r["totals"], r["error"]["code"]]))
         })
         .collect()
 }
 
+/// Flags for accounts 111111111111 (the caller's own, in the demo
+/// organisation) and 444444444444, reached by assuming a role, in `regions`.
+fn members_by_role(regions: &str) -> [&str; 6] {
+    ["--role-name", "OrganizationAccountAccessRole", "--accounts", "111111111111,444444444444", "--regions", regions]
+}
+
+/// The (account, region) places of a report.
+fn places(doc: &Value) -> Vec<(String, String)> {
+    outcomes(doc).into_keys().collect()
+}
+
 #[test]
 fn the_aws_backend_over_http_collects_what_the_simulator_holds() {
-    let (mut server, url) = serve();
-    let ebs = trawl_tests::plugin("ebs");
-    let ebs = ebs.to_str().unwrap();
+    let server = SimServer::start(&[]);
     // Real HTTP, SigV4, AssumeRole into each account, DescribeRegions for
     // `all`, XML converted back: the same outcomes as in process.
-    let over_http = host_command(&[
-        "run",
-        ebs,
-        "--aws",
-        "--endpoint-url",
-        &url,
-        "--role-name",
-        "OrganizationAccountAccessRole",
-        "--accounts",
-        "111111111111,444444444444",
-        "--regions",
-        "all",
-        "--output",
-        "json",
-    ])
-    .env("AWS_ACCESS_KEY_ID", "AKIA111111111111DEMO")
-    .env("AWS_SECRET_ACCESS_KEY", "any")
-    .output()
-    .unwrap();
-    let in_process = trawl_tests::host(&["run", ebs, "--accounts", "111111111111,444444444444", "--output", "json"]);
-    // Without a role: the caller's own account, found with GetCallerIdentity.
-    let own =
-        host_command(&["run", ebs, "--aws", "--endpoint-url", &url, "--regions", "eu-west-1", "--output", "json"])
-            .env("AWS_ACCESS_KEY_ID", "AKIA333333333333DEMO")
-            .env("AWS_SECRET_ACCESS_KEY", "any")
-            .output()
-            .unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
-
-    assert_eq!(over_http.status.code(), Some(0), "{}", String::from_utf8_lossy(&over_http.stderr));
-    let over_http: serde_json::Value = serde_json::from_slice(&over_http.stdout).unwrap();
-    let in_process = in_process.json();
+    let over_http = report(&mut server.run("ebs", "AKIA111111111111DEMO", &members_by_role("all")));
+    let in_process = in_process("ebs", &["--accounts", "111111111111,444444444444"]);
     assert_eq!(outcomes(&over_http).len(), 6);
     assert!(outcomes(&over_http) == outcomes(&in_process), "HTTP and in-process runs differ");
     assert_eq!(over_http["summary"]["skipped"], 1, "the SCP deny crosses the wire as UnauthorizedOperation");
 
-    let own: serde_json::Value = serde_json::from_slice(&own.stdout).unwrap();
-    let places: Vec<_> = outcomes(&own).into_keys().collect();
-    assert_eq!(places, [("333333333333".to_owned(), "eu-west-1".to_owned())]);
+    // Without a role: the caller's own account, found with GetCallerIdentity.
+    let own = report(&mut server.run("ebs", "AKIA333333333333DEMO", &["--regions", "eu-west-1"]));
+    assert_eq!(places(&own), [("333333333333".to_owned(), "eu-west-1".to_owned())]);
 }
 
 #[test]
@@ -147,31 +160,17 @@ fn aws_config_files(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn profiles_credential_process_and_listed_accounts_reach_their_own_accounts() {
-    let (mut server, url) = serve();
+    let server = SimServer::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let aws_config = aws_config_files(dir.path());
-    let ebs = trawl_tests::plugin("ebs");
-    let ebs = ebs.to_str().unwrap();
-    let aws_run = |args: &[&str]| {
-        let mut all = vec!["run", ebs, "--aws", "--endpoint-url", &url, "--output", "json"];
-        all.extend_from_slice(args);
-        // Environment keys of another account: a named profile wins over
-        // them, as with the AWS CLI.
-        let out = host_command(&all)
-            .env("AWS_CONFIG_FILE", &aws_config)
-            .env("AWS_ACCESS_KEY_ID", "AKIA111111111111DEMO")
-            .env("AWS_SECRET_ACCESS_KEY", "any")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    // Environment keys of another account: a named profile wins over them,
+    // as with the AWS CLI.
+    let run =
+        |args: &[&str]| report(server.run("ebs", "AKIA111111111111DEMO", args).env("AWS_CONFIG_FILE", &aws_config));
 
-    // --profile: the caller is the profile's account (the simulator tells
-    // accounts apart by access key).
-    let own = aws_run(&["--profile", "audit", "--regions", "eu-west-1"]);
-    let places: Vec<_> = outcomes(&own).into_keys().collect();
-    assert_eq!(places, [("333333333333".to_owned(), "eu-west-1".to_owned())]);
+    // --profile: the caller is the profile's account.
+    let own = run(&["--profile", "audit", "--regions", "eu-west-1"]);
+    assert_eq!(places(&own), [("333333333333".to_owned(), "eu-west-1".to_owned())]);
 
     // [[account]] entries: one through a credential_process profile, one
     // through a role assumed with the caller's (--profile) credentials.
@@ -191,55 +190,36 @@ fn profiles_credential_process_and_listed_accounts_reach_their_own_accounts() {
         "#,
     )
     .unwrap();
-    let listed = aws_run(&["--config", run_config.to_str().unwrap()]);
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let in_process = trawl_tests::host(&[
-        "run",
-        ebs,
-        "--accounts",
-        "222222222222,444444444444",
-        "--regions",
-        "eu-west-1,us-east-1",
-        "--output",
-        "json",
-    ]);
+    let listed = run(&["--config", run_config.to_str().unwrap()]);
+    let in_process =
+        in_process("ebs", &["--accounts", "222222222222,444444444444", "--regions", "eu-west-1,us-east-1"]);
     assert_eq!(outcomes(&listed).len(), 4, "{listed}");
-    assert!(outcomes(&listed) == outcomes(&in_process.json()), "listed accounts over HTTP differ from in process");
+    assert!(outcomes(&listed) == outcomes(&in_process), "listed accounts over HTTP differ from in process");
     let names: Vec<_> = listed["results"].as_array().unwrap().iter().map(|r| r["account_name"].clone()).collect();
     assert!(names.contains(&"from-vault".into()), "{names:?}");
     // Discovery and the role's assumption are counted with the run's calls:
     // the plugin's pages as in process, plus GetCallerIdentity and one
     // AssumeRole (cached for both regions).
-    let calls = |doc: &serde_json::Value| doc["run"]["calls"]["calls"].as_u64().unwrap();
-    assert_eq!(calls(&listed), calls(&in_process.json()) + 2, "{}", listed["run"]);
+    let calls = |doc: &Value| doc["run"]["calls"]["calls"].as_u64().unwrap();
+    assert_eq!(calls(&listed), calls(&in_process) + 2, "{}", listed["run"]);
+}
+
+/// The demo organisation, changed by `edit`, as a fixture file.
+fn demo_fixture(edit: impl FnOnce(&mut Value)) -> tempfile::NamedTempFile {
+    let mut org = trawl_tests::host(&["sim", "export"]).json();
+    edit(&mut org);
+    trawl_tests::fixture(&org)
 }
 
 #[test]
 fn a_region_without_the_service_is_skipped_in_process_and_over_http() {
-    let mut org = trawl_tests::host(&["sim", "export"]).json();
-    org["accounts"][1]["regions"]["eu-west-1"]["missing_services"] = serde_json::json!(["servicequotas"]);
-    let fixture = trawl_tests::fixture(&org);
+    let fixture =
+        demo_fixture(|org| org["accounts"][1]["regions"]["eu-west-1"]["missing_services"] = json!(["servicequotas"]));
     let fixture = fixture.path().to_str().unwrap();
-    let quotas = trawl_tests::plugin("quotas");
-    let quotas = quotas.to_str().unwrap();
-
-    let in_process =
-        trawl_tests::host(&["run", quotas, "--fixture", fixture, "--accounts", "222222222222", "--output", "json"]);
-    assert_eq!(in_process.status, 0, "a skipped target does not fail the run: {}", in_process.stderr);
-    let in_process = in_process.json();
-    let (mut server, url) = serve_with(&["--fixture", fixture]);
-    let over_http =
-        host_command(&["run", quotas, "--aws", "--endpoint-url", &url, "--regions", "all", "--output", "json"])
-            .env("AWS_ACCESS_KEY_ID", "AKIA222222222222DEMO")
-            .env("AWS_SECRET_ACCESS_KEY", "any")
-            .output()
-            .unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
-    assert_eq!(over_http.status.code(), Some(0), "{}", String::from_utf8_lossy(&over_http.stderr));
-    let over_http: serde_json::Value = serde_json::from_slice(&over_http.stdout).unwrap();
-
+    // Exit 0 for both: a skipped target does not fail the run.
+    let in_process = in_process("quotas", &["--fixture", fixture, "--accounts", "222222222222"]);
+    let server = SimServer::start(&["--fixture", fixture]);
+    let over_http = report(&mut server.run("quotas", "AKIA222222222222DEMO", &["--regions", "all"]));
     for doc in [&in_process, &over_http] {
         let outcomes = outcomes(doc);
         assert_eq!(outcomes.len(), 3, "{doc}");
@@ -251,4 +231,25 @@ fn a_region_without_the_service_is_skipped_in_process_and_over_http() {
         assert_eq!(skipped[3], "trawl.NoEndpoint", "{skipped}");
     }
     assert!(outcomes(&in_process) == outcomes(&over_http), "HTTP and in-process runs differ");
+}
+
+#[test]
+fn an_account_whose_role_cannot_be_assumed_is_skipped_with_the_reason() {
+    let fixture = demo_fixture(|org| org["accounts"][3]["denied"] = json!([{"service": "sts"}]));
+    let server = SimServer::start(&["--fixture", fixture.path().to_str().unwrap()]);
+    // Exit 0: skipped targets do not fail the run.
+    let doc = report(&mut server.run("ebs", "AKIA111111111111DEMO", &members_by_role("eu-west-1,us-east-1")));
+    for r in doc["results"].as_array().unwrap() {
+        match r["account_id"].as_str().unwrap() {
+            // The caller's own account keeps its own credentials.
+            "111111111111" => assert_eq!(r["status"], "succeeded", "{r}"),
+            _ => {
+                assert_eq!((&r["status"], &r["error"]["code"]), (&"skipped".into(), &"AccessDenied".into()), "{r}");
+                let message = r["error"]["message"].as_str().unwrap();
+                let role = "assuming arn:aws:iam::444444444444:role/OrganizationAccountAccessRole";
+                assert!(message.contains(role), "{message}");
+            }
+        }
+    }
+    assert_eq!((&doc["summary"]["succeeded"], &doc["summary"]["skipped"]), (&json!(2), &json!(2)));
 }

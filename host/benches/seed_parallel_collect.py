@@ -27,6 +27,8 @@ ORG = "accounts=50,regions=4,volumes=60,seed=3"
 LATENCY = "20ms,80ms"
 # AWS STS's AssumeRole quota is 600 requests per second per account; the
 # simulator's conservative default (10/s) would measure only the bucket.
+# trawl is told the same limit: its client-side STS bucket has the same
+# conservative default, and every AssumeRole goes through it.
 STS_LIMIT = "sts=600/600"
 REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-2", "us-west-2"]
 ROLE = "OrganizationAccountAccessRole"
@@ -101,7 +103,7 @@ try:
     report = tempfile.TemporaryFile(mode="w+")
     child = subprocess.Popen(
         [HOST, "run", PLUGIN, "--aws", "--endpoint-url", URL, "--role-name", ROLE, "--org",
-         "--regions", ",".join(REGIONS), "--max-workers", "20", "--output", "json"],
+         "--regions", ",".join(REGIONS), "--max-workers", "20", "--rate-limit", STS_LIMIT, "--output", "json"],
         stdout=report, stderr=subprocess.DEVNULL, text=True, env=env)
     # The child's own high-water mark (getrusage would count the memory it
     # inherited from this Python process before exec).

@@ -25,8 +25,37 @@ use serde_json::Value;
 pub use super::sign::Credentials;
 use crate::cloud::{ApiCall, ApiError, CloudClient, Target};
 
-/// Credentials are refreshed this long before they expire.
+/// Credentials are refreshed this long before they expire, or halfway
+/// through their life if that is shorter.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// Credentials in the cache, and when to fetch new ones.
+struct Ready {
+    credentials: Credentials,
+    refresh_at: Option<SystemTime>,
+}
+
+impl Ready {
+    fn new(credentials: Credentials) -> Self {
+        let now = SystemTime::now();
+        let refresh_at = credentials.expiry().map(|expires| {
+            let life = expires.duration_since(now).unwrap_or_default();
+            expires - REFRESH_MARGIN.min(life / 2)
+        });
+        Self { credentials, refresh_at }
+    }
+
+    /// Not yet due for a refresh.
+    fn fresh(&self) -> bool {
+        self.refresh_at.is_none_or(|at| SystemTime::now() < at)
+    }
+
+    /// Still accepted by AWS.
+    fn usable(&self) -> Option<&Credentials> {
+        let expired = self.credentials.expiry().is_some_and(|expires| expires <= SystemTime::now());
+        (!expired).then_some(&self.credentials)
+    }
+}
 
 /// The region of the caller's own calls (identity, organisation, STS).
 pub const CALLER_REGION: &str = "us-east-1";
@@ -98,7 +127,7 @@ pub struct CredentialStore {
     default_role: Option<(String, Option<String>)>,
     caller: OnceLock<String>,
     /// Ready credentials by source (see [`CredentialStore::source_key`]).
-    ready: Mutex<HashMap<String, Credentials>>,
+    ready: Mutex<HashMap<String, Ready>>,
     /// One refresh per source at a time; the others wait for it.
     refreshing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -160,7 +189,7 @@ impl CredentialStore {
             .provide_credentials()
             .await
             .map_err(|e| NoCredentials { profile: profile.map(str::to_owned), reason: one_line(&e) })?;
-        self.ready.lock().unwrap().insert(String::new(), credentials);
+        self.ready.lock().unwrap().insert(String::new(), Ready::new(credentials));
         Ok(())
     }
 
@@ -187,10 +216,10 @@ impl CredentialStore {
         }
     }
 
-    /// Credentials for `account_id` if they are ready and fresh.
+    /// Credentials for `account_id` if they are ready and not expired.
     pub fn cached(&self, account_id: &str) -> Option<Credentials> {
         let key = Self::source_key(&self.access(account_id));
-        self.ready.lock().unwrap().get(&key).filter(|c| fresh(c)).cloned()
+        self.ready.lock().unwrap().get(&key).and_then(Ready::usable).cloned()
     }
 
     /// Makes `account_id`'s credentials ready, fetching or assuming them if
@@ -201,12 +230,12 @@ impl CredentialStore {
     pub async fn prepare(&self, account_id: &str, client: &CloudClient) -> Result<(), ApiError> {
         let access = self.access(account_id);
         let key = Self::source_key(&access);
-        if self.ready.lock().unwrap().get(&key).is_some_and(fresh) {
+        if self.ready.lock().unwrap().get(&key).is_some_and(Ready::fresh) {
             return Ok(());
         }
         let gate = self.refreshing.lock().unwrap().entry(key.clone()).or_default().clone();
         let _refreshing = gate.lock().await;
-        if self.ready.lock().unwrap().get(&key).is_some_and(fresh) {
+        if self.ready.lock().unwrap().get(&key).is_some_and(Ready::fresh) {
             return Ok(());
         }
         let credentials = match &access {
@@ -217,7 +246,7 @@ impl CredentialStore {
                 assume(client, &caller, arn, external_id.as_deref()).await?
             }
         };
-        self.ready.lock().unwrap().insert(key, credentials);
+        self.ready.lock().unwrap().insert(key, Ready::new(credentials));
         Ok(())
     }
 }
@@ -252,11 +281,6 @@ async fn provide(provider: &SharedCredentialsProvider, whose: &str) -> Result<Cr
         .provide_credentials()
         .await
         .map_err(|e| ApiError::new("trawl.NoCredentials", 0, format_args!("{whose} credentials: {}", one_line(&e))))
-}
-
-/// Whether `credentials` outlive the refresh margin.
-fn fresh(credentials: &Credentials) -> bool {
-    credentials.expiry().is_none_or(|expires| SystemTime::now() + REFRESH_MARGIN < expires)
 }
 
 /// An error and its causes on one line (aws-config's errors keep the
@@ -351,6 +375,53 @@ mod tests {
 
         assert_eq!(who("111111111111").await, json!("111111111111"), "the caller's own account is not assumed");
         assert_eq!(client.stats().snapshot().calls, 22);
+    }
+
+    /// A provider that counts how often it is asked, giving credentials
+    /// that live `lifetime`.
+    #[derive(Debug)]
+    struct Counting {
+        asked: Arc<std::sync::atomic::AtomicU32>,
+        lifetime: Duration,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let expires = SystemTime::now() + self.lifetime;
+            aws_credential_types::provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+                "AKIA",
+                "s",
+                None,
+                Some(expires),
+                "test",
+            )))
+        }
+    }
+
+    #[tokio::test]
+    async fn credentials_are_fetched_again_only_when_due() {
+        let client = CloudClient::with_defaults(Arc::new(SimCloud::new(demo())));
+        // An hour: one fetch serves every call. Ten minutes: refreshed 5
+        // minutes before expiry, so still one. Two seconds: refreshed at
+        // half life, yet usable meanwhile.
+        for (lifetime, fetches) in [(3600, 1), (600, 1), (2, 2)] {
+            let asked = Arc::default();
+            let store =
+                CredentialStore::new(Counting { asked: Arc::clone(&asked), lifetime: Duration::from_secs(lifetime) });
+            for round in 0..3 {
+                if round == 2 {
+                    tokio::time::sleep(Duration::from_millis(1100)).await;
+                }
+                store.prepare("", &client).await.unwrap();
+                assert!(store.cached("").is_some(), "{lifetime} s credentials usable in round {round}");
+            }
+            let asked = asked.load(std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(asked, fetches, "{lifetime} s credentials");
+        }
     }
 
     #[test]
