@@ -112,6 +112,22 @@ fn moto_ebs_identity_pagination_and_errors() {
     );
     assert_eq!(doc["results"][0]["records"][0]["account"], "444455556666");
 
+    // Web identity, the CI and Kubernetes path through aws-config's chain:
+    // no keys anywhere, a token file and a role, STS at AWS_ENDPOINT_URL.
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), "an-oidc-token-moto-accepts").unwrap();
+    let out = host_command(&["run", whoami.to_str().unwrap(), "--aws", "--max-attempts", "1", "--output", "json"])
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", token.path())
+        .env("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/ci-collector")
+        .env("AWS_ROLE_SESSION_NAME", "ci")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["results"][0]["records"][0]["account"], "111122223333", "the web identity role's account");
+
     // IAM pagination and an error mapped to an api-error, through the
     // backend itself.
     let rt = tokio::runtime::Runtime::new().unwrap();
