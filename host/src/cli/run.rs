@@ -288,7 +288,7 @@ async fn aws_backend(spec: &AwsSpec, endpoint_url: Option<String>) -> anyhow::Re
     if let Some(role) = &spec.role_name {
         store.set_default_role(role.clone(), spec.external_id.clone());
     }
-    store.check_caller(spec.profile.as_deref()).await.map_err(InputError::from)?;
+    store.check_caller().await.map_err(InputError::from)?;
     Ok(AwsBackend::new(store, endpoint_url)?)
 }
 

@@ -110,9 +110,7 @@ impl AwsBackend {
                 .map_err(|e| ApiError::new("trawl.BadResponse", status, e)),
         }
     }
-}
 
-impl AwsBackend {
     /// The error for a regional endpoint whose name does not resolve. AWS
     /// has no endpoint for a service in a region that lacks it, so when the
     /// region itself answers (its EC2 endpoint, which every region has,

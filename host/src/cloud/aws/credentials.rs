@@ -120,6 +120,8 @@ impl std::fmt::Display for NoCredentials {
 /// Every account's credentials: how each is obtained, and the cache.
 pub struct CredentialStore {
     base: SharedCredentialsProvider,
+    /// The profile `base` reads, named in errors.
+    base_profile: Option<String>,
     profiles: HashMap<String, SharedCredentialsProvider>,
     accounts: HashMap<String, Access>,
     /// `--role-name` and `--external-id`: the access of accounts that are
@@ -138,6 +140,7 @@ impl CredentialStore {
     pub fn new(base: impl ProvideCredentials + 'static) -> Self {
         Self {
             base: SharedCredentialsProvider::new(base),
+            base_profile: None,
             profiles: HashMap::new(),
             accounts: HashMap::new(),
             default_role: None,
@@ -152,7 +155,7 @@ impl CredentialStore {
     /// calls (SSO, instance metadata) use rustls with ring, like the
     /// backend, so the build carries one TLS stack.
     pub async fn from_chain(profile: Option<&str>) -> Result<Self, NoCredentials> {
-        Ok(Self::new(chain(profile).await?))
+        Ok(Self { base_profile: profile.map(str::to_owned), ..Self::new(chain(profile).await?) })
     }
 
     /// Uses `access` for `account_id`, resolving profiles through the chain.
@@ -183,12 +186,12 @@ impl CredentialStore {
 
     /// The caller's credentials, fetched now: a missing or broken chain is
     /// the operator's to fix before the run starts.
-    pub async fn check_caller(&self, profile: Option<&str>) -> Result<(), NoCredentials> {
+    pub async fn check_caller(&self) -> Result<(), NoCredentials> {
         let credentials = self
             .base
             .provide_credentials()
             .await
-            .map_err(|e| NoCredentials { profile: profile.map(str::to_owned), reason: one_line(&e) })?;
+            .map_err(|e| NoCredentials { profile: self.base_profile.clone(), reason: one_line(&e) })?;
         self.ready.lock().unwrap().insert(String::new(), Ready::new(credentials));
         Ok(())
     }
