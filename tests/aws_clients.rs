@@ -3,11 +3,10 @@
 //! and so does trawl's own AWS backend: credentials, accounts, roles and
 //! regions as an operator meets them against real AWS.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
-use trawl_tests::host_command;
+use trawl_tests::{SimServer, host_command};
 
 #[test]
 fn boto3_collects_from_the_simulator_over_http() {
@@ -23,42 +22,6 @@ fn boto3_collects_from_the_simulator_over_http() {
     );
     assert!(out.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("boto3 ok"));
-}
-
-/// `host sim serve` on a free port with extra simulator flags, stopped
-/// when dropped.
-struct SimServer {
-    child: Child,
-    url: String,
-}
-
-impl SimServer {
-    fn start(args: &[&str]) -> Self {
-        let mut all = vec!["sim", "serve", "--port", "0"];
-        all.extend_from_slice(args);
-        let mut child = host_command(&all).stdout(Stdio::piped()).spawn().unwrap();
-        let mut url = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
-        Self { child, url: url.trim().to_owned() }
-    }
-
-    /// `host run PLUGIN --aws` against this server, signed with
-    /// `access_key` (the simulator picks the account from it), with `args`.
-    fn run(&self, plugin: &str, access_key: &str, args: &[&str]) -> Command {
-        let plugin = trawl_tests::plugin(plugin);
-        let mut all = vec!["run", plugin.to_str().unwrap(), "--aws", "--endpoint-url", &self.url, "--output", "json"];
-        all.extend_from_slice(args);
-        let mut command = host_command(&all);
-        command.env("AWS_ACCESS_KEY_ID", access_key).env("AWS_SECRET_ACCESS_KEY", "any");
-        command
-    }
-}
-
-impl Drop for SimServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The JSON report of a run that must exit 0.

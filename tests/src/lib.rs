@@ -2,9 +2,11 @@
 //! plugins once per test binary (through `cargo xtask plugins`, the same
 //! command plugin authors use), run them, and parse what they print.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -115,4 +117,97 @@ pub fn fixture(org: &Value) -> tempfile::NamedTempFile {
     let file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
     std::fs::write(file.path(), serde_json::to_vec_pretty(org).unwrap()).unwrap();
     file
+}
+
+/// `host sim serve` on a free port with extra simulator flags, stopped
+/// when dropped.
+pub struct SimServer {
+    child: Child,
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl SimServer {
+    /// Starts a server with `args` (simulator flags).
+    pub fn start(args: &[&str]) -> Self {
+        let mut all = vec!["sim", "serve", "--port", "0"];
+        all.extend_from_slice(args);
+        let mut child = host_command(&all).stdout(Stdio::piped()).spawn().unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+        Self { child, url: url.trim().to_owned() }
+    }
+
+    /// `host run PLUGIN --aws` against this server, signed with
+    /// `access_key` (the simulator picks the account from it), with `args`.
+    pub fn run(&self, plugin: &str, access_key: &str, args: &[&str]) -> Command {
+        run_against(&self.url, plugin, access_key, args)
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `host run PLUGIN --aws --endpoint-url URL`, JSON output, signed with
+/// `access_key`, with `args`.
+pub fn run_against(url: &str, plugin: &str, access_key: &str, args: &[&str]) -> Command {
+    let plugin = self::plugin(plugin);
+    let mut all = vec!["run", plugin.to_str().unwrap(), "--aws", "--endpoint-url", url, "--output", "json"];
+    all.extend_from_slice(args);
+    let mut command = host_command(&all);
+    command.env("AWS_ACCESS_KEY_ID", access_key).env("AWS_SECRET_ACCESS_KEY", "any");
+    command
+}
+
+/// A TCP proxy on loopback that forwards every connection to `upstream`
+/// and keeps every byte the clients sent: what a server really received,
+/// headers and bodies, whatever the client meant to send.
+pub struct RecordingProxy {
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    received: Arc<Mutex<Vec<u8>>>,
+}
+
+impl RecordingProxy {
+    /// A proxy in front of `upstream` (`http://HOST:PORT`).
+    pub fn start(upstream: &str) -> Self {
+        let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let received: Arc<Mutex<Vec<u8>>> = Arc::default();
+        let log = received.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let Ok(server) = TcpStream::connect(&upstream) else { continue };
+                let (mut from_client, mut to_server) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = from_client.read(&mut buf) {
+                        log.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if to_server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to_server.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut from_server, mut to_client) = (server, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_server, &mut to_client);
+                    let _ = to_client.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { url, received }
+    }
+
+    /// Everything received so far, as text (bodies here are text).
+    pub fn received(&self) -> String {
+        String::from_utf8_lossy(&self.received.lock().unwrap()).into_owned()
+    }
 }

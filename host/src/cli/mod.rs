@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cloud::sim::demo;
+use crate::report::terminal::clip;
 use crate::runtime::{Runtime, RuntimeConfig};
 
 const EXIT_CODES: &str = "\
@@ -180,6 +181,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(Exit::Success.into())
 }
 
+/// Most characters of one plugin-supplied field `host inspect` shows.
+const MAX_INFO_FIELD: usize = 200;
+
 async fn inspect(path: PathBuf, as_json: bool) -> anyhow::Result<Exit> {
     let runtime = Runtime::new(RuntimeConfig { max_instances: 2, ..RuntimeConfig::default() })?;
     let plugin = runtime.load(&path).await.map_err(InputError::from)?;
@@ -191,13 +195,16 @@ async fn inspect(path: PathBuf, as_json: bool) -> anyhow::Result<Exit> {
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{} {}: {}", info.name, info.version, info.description)?;
+        // Everything but the file name comes from the plugin: shown escaped.
+        let shown = |s: &str| clip(s, MAX_INFO_FIELD);
+        let list = |items: &[String]| items.iter().map(|i| shown(i)).collect::<Vec<_>>().join(", ");
+        writeln!(out, "{} {}: {}", info.name, shown(&info.version), shown(&info.description))?;
         writeln!(out, "  file:        {}", plugin.source)?;
         writeln!(out, "  world:       {world}")?;
         writeln!(out, "  scope:       {}", serde_json::to_value(info.scope)?.as_str().unwrap_or_default())?;
         writeln!(out, "  home region: {}", info.home_region)?;
-        writeln!(out, "  permissions: {}", info.permissions.join(", "))?;
-        writeln!(out, "  columns:     {}", info.columns.join(", "))?;
+        writeln!(out, "  permissions: {}", list(&info.permissions))?;
+        writeln!(out, "  columns:     {}", list(&info.columns))?;
     }
     Ok(Exit::Success)
 }

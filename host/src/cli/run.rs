@@ -22,7 +22,7 @@ use crate::config::{self, AccountConfig, RunConfig, SimConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::report::{Report, TargetResult, json, jsonl, table};
-use crate::runtime::{Runtime, RuntimeConfig};
+use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Runtime, RuntimeConfig};
 use crate::scheduler::{self, JoinPolicy, Quorum, SchedulerConfig};
 use crate::targets::{self, Selection};
 
@@ -82,6 +82,10 @@ pub struct RunArgs {
     /// Calls in flight across the run [default: 128].
     #[arg(long)]
     max_in_flight: Option<usize>,
+    /// Bytes of records one target may return, e.g. 8MiB, 512KiB; a target
+    /// over it fails with trawl.OutputTooLarge [default: 8MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_output_per_target: Option<usize>,
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     output: Option<OutputFormat>,
@@ -95,7 +99,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
     /// Send every AWS call here: moto, LocalStack, `host sim serve`.
-    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = endpoint_url)]
     endpoint_url: Option<String>,
     /// Assume this role in every account of --accounts, e.g.
     /// OrganizationAccountAccessRole (without it: the caller's own account).
@@ -160,6 +164,37 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     match parse_duration(s)? {
         d if d.is_zero() => Err(format!("{s:?} must be longer than zero")),
         d => Ok(d),
+    }
+}
+
+/// `8MiB`, `512KiB`, `2MB`, `1G` or a number of bytes.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let bad = || format!("{s:?} is not a size: expected bytes or a number with KiB, MiB or GiB, e.g. 8MiB");
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let bytes = number * scale;
+    if !(bytes >= 1.0 && bytes < usize::MAX as f64) {
+        return Err(format!("{s:?} must be at least one byte"));
+    }
+    Ok(bytes as usize)
+}
+
+/// An endpoint URL the AWS backend can sign for: http(s)://HOST[:PORT][/PATH].
+fn endpoint_url(s: &str) -> Result<String, String> {
+    let uri: http::Uri = s.parse().map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(s.to_owned()),
+        (None, _) | (_, None) => Err(format!("{s:?} needs a scheme and a host, e.g. http://{s}")),
+        (Some(other), _) => Err(format!("{s:?}: the scheme must be http or https, not {other}")),
     }
 }
 
@@ -324,12 +359,12 @@ async fn aws_accounts(
     let ids: Vec<(String, String)> = if spec.org {
         let mut accounts = Vec::new();
         let mut params = json!({});
-        loop {
+        let accounts = loop {
             let page: serde_json::Value = serde_json::from_str(
                 &client
                     .call(&caller_target(&caller), &call("organizations", "ListAccounts", params.clone()))
                     .await
-                    .map_err(|e| InputError::from(format!("cannot list the organisation's accounts: {e}")))?,
+                    .map_err(|e| InputError::from(org_error(&caller, &e)))?,
             )?;
             for a in page["Accounts"].as_array().into_iter().flatten() {
                 let (id, name) = (a["Id"].as_str().unwrap_or_default(), a["Name"].as_str().unwrap_or_default());
@@ -343,7 +378,13 @@ async fn aws_accounts(
                 Some(token) => params["NextToken"] = token.into(),
                 None => break accounts,
             }
+        };
+        if accounts.is_empty() {
+            return Err(InputError::from(format!(
+                "--org: the organisation of account {caller} has no active accounts"
+            )));
         }
+        accounts
     } else if !spec.listed.is_empty() {
         spec.listed.iter().map(|a| (a.id.clone(), a.name.clone().unwrap_or_else(|| a.id.clone()))).collect()
     } else if spec.role_name.is_some() {
@@ -409,8 +450,24 @@ async fn aws_accounts(
     Ok(accounts)
 }
 
+/// Why `--org` cannot list accounts, in one line.
+fn org_error(caller: &str, e: &crate::cloud::ApiError) -> String {
+    match e.code.as_str() {
+        "AWSOrganizationsNotInUseException" => {
+            format!("--org: account {caller} is not in an organisation (AWS Organizations is not in use)")
+        }
+        "AccessDeniedException" | "AccessDenied" => format!(
+            "--org: account {caller} may not list the organisation's accounts; run from the management account \
+             or a delegated administrator ({e})"
+        ),
+        _ => format!("--org: cannot list the organisation's accounts: {e}"),
+    }
+}
+
 /// Runs `host run`.
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // The run's wall time starts here: discovery and loading count too.
+    let started = Instant::now();
     let file = match &args.config {
         Some(path) => RunConfig::from_file(path).map_err(InputError::from)?,
         None => RunConfig::default(),
@@ -432,9 +489,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         (accounts, CloudClient::new(Arc::new(sim), limits, spec.retry.clone()))
     };
     let client = Arc::new(client);
+    let discovery = started.elapsed();
 
     let instances = spec.scheduler.max_workers as u32 + 2;
-    let runtime = Runtime::new(RuntimeConfig { max_instances: instances, ..RuntimeConfig::default() })?;
+    let runtime = Runtime::new(RuntimeConfig {
+        max_instances: instances,
+        info_timeout: spec.scheduler.task_timeout,
+        output_limits: OutputLimits { max_bytes: args.max_output_per_target.unwrap_or(DEFAULT_MAX_OUTPUT) },
+        ..RuntimeConfig::default()
+    })?;
     let mut plugins = Vec::new();
     let mut per_plugin_targets = Vec::new();
     for path in &args.plugins {
@@ -446,6 +509,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         plugins.push(plugin);
     }
     let jobs = scheduler::jobs(&plugins, per_plugin_targets);
+    // Each account's credentials (an AssumeRole for most) are readied
+    // ahead of its first task, in the order the tasks will need them.
+    let prefetch = tokio::spawn(prepare_accounts(client.clone(), first_targets(&jobs)));
 
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let format = args.output.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
@@ -453,18 +519,22 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(jobs.len(), std::io::stderr().is_terminal(), client.stats().clone());
     tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");
 
-    let started = Instant::now();
     let mut stdout = std::io::stdout().lock();
     let mut write_error = None;
     let several = plugins.len() > 1;
     let outcome = scheduler::run(&plugins, client.clone(), jobs, &spec.scheduler, cancel, |plugin, result| {
         progress.record(result.status);
-        if format == OutputFormat::Jsonl && write_error.is_none() {
-            let name = several.then(|| plugins[plugin].info.name.as_str());
-            write_error = jsonl::write_records(&mut stdout, result, name).err();
+        if format == OutputFormat::Jsonl {
+            // Written and dropped: a jsonl run holds no records.
+            let records = result.take_records();
+            if write_error.is_none() {
+                let name = several.then(|| plugins[plugin].info.name.as_str());
+                write_error = jsonl::write_records(&mut stdout, &result.target, &records, name).err();
+            }
         }
     })
     .await;
+    prefetch.abort();
     progress.finish();
     if let Some(e) = write_error {
         anyhow::bail!("writing records to stdout: {e}");
@@ -482,6 +552,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         "stopped": outcome.stopped,
         "calls": client.stats().snapshot(),
         "elapsed_ms": elapsed.as_millis() as u64,
+        "discovery_ms": discovery.as_millis() as u64,
     });
 
     match format {
@@ -507,6 +578,30 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     stdout.flush()?;
     Ok(ExitCode::from(verdict.exit_code()))
+}
+
+/// Accounts at which credentials are readied at once, ahead of the tasks.
+const PREFETCH_CONCURRENCY: usize = 8;
+
+/// One target per account, in the order the jobs first reach each account.
+fn first_targets(jobs: &[scheduler::Job]) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    jobs.iter().flat_map(|job| job.candidates.iter()).filter(|t| seen.insert(t.account_id.clone())).cloned().collect()
+}
+
+/// Readies each account's credentials (assumes its role) before its first
+/// task asks; a failure here is left for that task to meet and report.
+async fn prepare_accounts(client: Arc<CloudClient>, targets: Vec<Target>) {
+    futures::stream::iter(targets)
+        .for_each_concurrent(PREFETCH_CONCURRENCY, |target| {
+            let client = client.clone();
+            async move {
+                if let Err(e) = client.prepare(&target).await {
+                    tracing::debug!(account = %target.account_id, "readying credentials ahead of the tasks: {e}");
+                }
+            }
+        })
+        .await;
 }
 
 /// Ctrl-C or SIGTERM cancels the run (what finished is still written); a

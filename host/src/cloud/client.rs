@@ -2,9 +2,16 @@
 //! a slot among the calls in flight, the backend with a per-call timeout,
 //! and retries of throttling and transient errors with full-jitter backoff
 //! under the scope's retry budget. Throttling also slows the bucket.
+//!
+//! An endpoint that has never answered (nothing listening, a firewall
+//! dropping packets, a wrong `--endpoint-url`) is given up on after
+//! [`SILENT_ATTEMPTS`] attempts got no answer at all: later calls to it
+//! fail at once instead of each retrying into its timeouts.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -48,12 +55,30 @@ pub struct CloudClient {
     limits: Arc<Limits>,
     policy: RetryPolicy,
     stats: Arc<CallStats>,
+    endpoints: Mutex<HashMap<String, Reach>>,
+}
+
+/// Attempts without any answer after which an endpoint that never
+/// answered is given up on for the run.
+pub const SILENT_ATTEMPTS: u32 = 2;
+
+/// The longest wait before retrying a throttled call. The throttled
+/// bucket has already slowed down and paces the retry itself; a long
+/// exponential backoff on top would idle a task the bucket could serve.
+const THROTTLE_BACKOFF_CAP: Duration = Duration::from_secs(1);
+
+/// What the run has seen of one endpoint.
+#[derive(Debug, Default)]
+struct Reach {
+    answered: bool,
+    silent: u32,
+    given_up: Option<String>,
 }
 
 impl CloudClient {
     /// Wraps `backend`.
     pub fn new(backend: Arc<dyn Backend>, limits: Arc<Limits>, policy: RetryPolicy) -> Self {
-        Self { backend, limits, policy, stats: Arc::default() }
+        Self { backend, limits, policy, stats: Arc::default(), endpoints: Mutex::default() }
     }
 
     /// A client with default limits and policy (tests, one-off tools).
@@ -66,14 +91,25 @@ impl CloudClient {
         &self.stats
     }
 
+    /// Readies `target` (its account's credentials) ahead of its calls.
+    pub async fn prepare(&self, target: &Target) -> Result<(), ApiError> {
+        self.backend.prepare(target, self).await
+    }
+
     /// Performs `call` in `target`'s account and region, retrying what is
-    /// worth retrying. The error returned is the last one, with the number
-    /// of attempts in its message when there was more than one.
+    /// worth retrying within the policy's per-call deadline. The error
+    /// returned is the last one, with the number of attempts in its
+    /// message when there was more than one.
     pub async fn call(&self, target: &Target, call: &ApiCall) -> Result<String, ApiError> {
         self.backend.prepare(target, self).await?;
+        let endpoint = self.backend.endpoint(target, call);
         let bucket = self.limits.bucket(target, call);
+        let started = Instant::now();
         let mut attempt = 1;
         loop {
+            if let Some(e) = endpoint.as_deref().and_then(|url| self.given_up(url)) {
+                return Err(e);
+            }
             bucket.acquire().await;
             let result = {
                 let _slot = self.limits.in_flight().await;
@@ -87,6 +123,11 @@ impl CloudClient {
                     )),
                 }
             };
+            if let Some(url) = &endpoint
+                && let Some(e) = self.note_answer(url, &result)
+            {
+                return Err(e);
+            }
             let error = match result {
                 Ok(value) => {
                     bucket.on_success();
@@ -106,12 +147,61 @@ impl CloudClient {
             if give_up || !bucket.budget.try_spend(class) {
                 return Err(exhausted(error, attempt, !give_up));
             }
-            self.stats.retries.fetch_add(1, Ordering::Relaxed);
             // Jitter from the thread-local generator: only retries pay for it.
-            let backoff = self.policy.backoff(attempt, &mut rand::rng());
+            let mut backoff = self.policy.backoff(attempt, &mut rand::rng());
+            if class == ErrorClass::Throttling {
+                backoff = backoff.min(THROTTLE_BACKOFF_CAP);
+            }
+            if started.elapsed() + backoff >= self.policy.call_deadline() {
+                let mut error = error;
+                error.message = format!(
+                    "{} (gave up after {attempt} attempts in {:.1} s)",
+                    error.message,
+                    started.elapsed().as_secs_f64()
+                );
+                return Err(error);
+            }
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(backoff).await;
             attempt += 1;
         }
+    }
+
+    /// The error for calls to `url` once it has been given up on.
+    fn given_up(&self, url: &str) -> Option<ApiError> {
+        let endpoints = self.endpoints.lock().unwrap();
+        let why = endpoints.get(url)?.given_up.as_ref()?;
+        Some(ApiError::new("trawl.EndpointUnreachable", 0, format_args!("{url} has not answered: {why}")))
+    }
+
+    /// Counts an attempt's answer for `url`: any response at all proves
+    /// the endpoint is there; no answer from one that never answered
+    /// counts toward giving up, and at [`SILENT_ATTEMPTS`] this call's
+    /// error is the give-up (said once in the log).
+    fn note_answer(&self, url: &str, result: &Result<String, ApiError>) -> Option<ApiError> {
+        let silent = match result {
+            Err(e) => e.status == 0 && matches!(e.code.as_str(), "trawl.ConnectionError" | "trawl.CallTimeout"),
+            Ok(_) => false,
+        };
+        let mut endpoints = self.endpoints.lock().unwrap();
+        let reach = endpoints.entry(url.to_owned()).or_default();
+        if !silent {
+            reach.answered = true;
+            return None;
+        }
+        if reach.answered || reach.given_up.is_some() {
+            return None;
+        }
+        reach.silent += 1;
+        if reach.silent < SILENT_ATTEMPTS {
+            return None;
+        }
+        let Err(last) = result else { return None };
+        let why = format!("{} attempts got no answer, the last: {}", reach.silent, last.message);
+        tracing::warn!("{url} has not answered ({why}); its calls fail from now on without retrying");
+        reach.given_up = Some(why);
+        drop(endpoints);
+        self.given_up(url)
     }
 }
 

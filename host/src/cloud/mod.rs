@@ -78,4 +78,11 @@ pub trait Backend: Send + Sync + 'static {
     fn prepare<'a>(&'a self, _target: &'a Target, _client: &'a CloudClient) -> BoxFuture<'a, Result<(), ApiError>> {
         Box::pin(std::future::ready(Ok(())))
     }
+
+    /// The URL `call` in `target` goes to, for backends that reach one
+    /// over a network: the client gives up on an endpoint that never
+    /// answers. The default (an in-process backend) has none.
+    fn endpoint(&self, _target: &Target, _call: &ApiCall) -> Option<String> {
+        None
+    }
 }

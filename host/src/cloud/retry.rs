@@ -77,6 +77,13 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Wall time one call may take over all its attempts: three call
+    /// timeouts, so a call that keeps timing out ends instead of spending
+    /// every attempt on its timeout.
+    pub fn call_deadline(&self) -> Duration {
+        self.call_timeout.saturating_mul(3)
+    }
+
     /// The wait before attempt `attempt + 1` (attempt counts from 1):
     /// uniform in `[0, min(base * 2^(attempt-1), max)]` (full jitter).
     pub fn backoff(&self, attempt: u32, rng: &mut impl Rng) -> Duration {

@@ -5,6 +5,14 @@
 //! governor limiters have a fixed quota, so adapting means swapping the
 //! limiter for one with the new rate. A slowed-down limiter has a burst of
 //! one: after a throttle, calls are paced, not bunched.
+//!
+//! The limiter paces at [`PACE_MARGIN`] of the bucket's rate. A client
+//! pacing at exactly the server's rate throttles: calls that left evenly
+//! arrive bunched by network and scheduling jitter, and a server bucket
+//! with a small burst answers the early one with `Throttling` (measured
+//! with a burst of 1 at 2/s: 14-18 % of calls). At 85 % the server's
+//! bucket gains 15 % of a token per call, which absorbs jitter up to
+//! 0.18 of the period even with a burst of one.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -18,6 +26,8 @@ use crate::cloud::retry::RetryBudget;
 
 /// Multiplicative decrease on a throttle (AWS SDKs: 0.7).
 const BETA: f64 = 0.7;
+/// The fraction of a bucket's rate the client actually sends at.
+pub const PACE_MARGIN: f64 = 0.85;
 /// Cubic scale constant (AWS SDKs: 0.4).
 const SCALE: f64 = 0.4;
 /// The slowest a bucket ever goes, calls per second.
@@ -61,12 +71,17 @@ pub fn token_bucket(rate: f64, burst: u32) -> Arc<DefaultDirectRateLimiter> {
     Arc::new(RateLimiter::direct_with_clock(quota, CLOCK.clone()))
 }
 
+/// The client's limiter for a bucket of `rate`: paced with the margin.
+fn paced(rate: f64, burst: u32) -> Arc<DefaultDirectRateLimiter> {
+    token_bucket(rate * PACE_MARGIN, burst)
+}
+
 impl Bucket {
     /// A bucket following `rule`; with `limited` false it only keeps the
     /// retry budget and the adaptive bookkeeping, and never waits.
     pub fn new(rule: Rule, limited: bool) -> Self {
         let state = State {
-            limiter: token_bucket(rule.tokens_per_second, rule.max_tokens),
+            limiter: paced(rule.tokens_per_second, rule.max_tokens),
             rate: rule.tokens_per_second,
             slowed: None,
         };
@@ -104,7 +119,7 @@ impl Bucket {
         let window = (last_max * (1.0 - BETA) / SCALE).cbrt();
         s.slowed = Some(Slowdown { at: now, last_max, window });
         s.rate = rate;
-        s.limiter = token_bucket(rate, 1);
+        s.limiter = paced(rate, 1);
     }
 
     fn on_success_at(&self, now: Instant) {
@@ -115,10 +130,10 @@ impl Bucket {
         if cubic >= self.rule.tokens_per_second {
             s.slowed = None;
             s.rate = self.rule.tokens_per_second;
-            s.limiter = token_bucket(self.rule.tokens_per_second, self.rule.max_tokens);
+            s.limiter = paced(self.rule.tokens_per_second, self.rule.max_tokens);
         } else if cubic > s.rate * (1.0 + RECOVERY_STEP) {
             s.rate = cubic;
-            s.limiter = token_bucket(cubic, 1);
+            s.limiter = paced(cubic, 1);
         }
     }
 }
@@ -169,12 +184,12 @@ mod tests {
         let limiter = b.state.lock().unwrap().limiter.clone();
         assert!((0..5).all(|_| limiter.check().is_ok()), "the burst is available at once");
         assert!(limiter.check().is_err(), "the sixth call must wait");
-        // Five more at 50/s cannot take less than ~80 ms.
+        // Five more at 50/s (paced at 42.5/s) cannot take less than ~94 ms.
         let start = Instant::now();
         for _ in 0..5 {
             b.acquire().await;
         }
-        assert!(start.elapsed() >= Duration::from_millis(75), "{:?}", start.elapsed());
+        assert!(start.elapsed() >= Duration::from_millis(90), "{:?}", start.elapsed());
     }
 
     #[test]

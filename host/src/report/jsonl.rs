@@ -4,21 +4,27 @@
 use std::io::{self, Write};
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::TargetResult;
+use crate::targets::Target;
 
 /// Writes the records of one finished target, one line each; `plugin`
 /// names the plugin on every line when a run has several.
-pub fn write_records(out: &mut impl Write, result: &TargetResult, plugin: Option<&str>) -> io::Result<()> {
-    for record in &result.records {
+pub fn write_records(
+    out: &mut impl Write,
+    target: &Target,
+    records: &[Box<RawValue>],
+    plugin: Option<&str>,
+) -> io::Result<()> {
+    for record in records {
         let record: serde_json::Map<String, Value> = serde_json::from_str(record.get())?;
         let mut line = serde_json::Map::with_capacity(record.len() + 4);
         if let Some(name) = plugin {
             line.insert("plugin".into(), Value::from(name));
         }
-        line.insert("account_id".into(), Value::from(result.target.account_id.as_str()));
-        line.insert("account_name".into(), Value::from(result.target.account_name.as_str()));
-        line.insert("region".into(), Value::from(result.target.region.as_str()));
+        line.insert("account_id".into(), Value::from(target.account_id.as_str()));
+        line.insert("account_name".into(), Value::from(target.account_name.as_str()));
+        line.insert("region".into(), Value::from(target.region.as_str()));
         for (k, v) in record {
             line.entry(k).or_insert(v);
         }

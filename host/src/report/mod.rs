@@ -4,6 +4,7 @@
 pub mod json;
 pub mod jsonl;
 pub mod table;
+pub mod terminal;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,8 +46,13 @@ pub struct TargetResult {
     pub target: Target,
     /// How it ended.
     pub status: Status,
-    /// Records (JSON objects), when it succeeded.
+    /// Records (JSON objects), when it succeeded, unless a streaming
+    /// writer has already written and dropped them (see
+    /// [`TargetResult::take_records`]).
     pub records: Vec<Box<RawValue>>,
+    /// How many records the target produced, whether or not they are
+    /// still held.
+    pub record_count: usize,
     /// The plugin's per-target totals.
     pub totals: Vec<(String, u64)>,
     /// Why it did not succeed.
@@ -63,10 +69,17 @@ impl TargetResult {
             target,
             status: Status::Succeeded,
             records: Vec::new(),
+            record_count: 0,
             totals: Vec::new(),
             error: None,
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// Hands the records over to a streaming writer, keeping their count:
+    /// a jsonl run holds no record after it is written.
+    pub fn take_records(&mut self) -> Vec<Box<RawValue>> {
+        std::mem::take(&mut self.records)
     }
 
     /// The result of `target` from the runtime's outcome.
@@ -77,7 +90,8 @@ impl TargetResult {
             TaskOutcome::Failed(r) => (Status::Failed, Default::default(), Some(r)),
             TaskOutcome::TimedOut(r) => (Status::TimedOut, Default::default(), Some(r)),
         };
-        Self { target, status, records: collection.records, totals: collection.totals, error, elapsed }
+        let record_count = collection.records.len();
+        Self { target, status, records: collection.records, record_count, totals: collection.totals, error, elapsed }
     }
 }
 
@@ -100,6 +114,9 @@ pub struct Summary {
     pub records: usize,
     /// The plugin's totals summed over targets.
     pub totals: BTreeMap<String, u64>,
+    /// Totals whose sum passed u64::MAX and stopped there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saturated: Vec<String>,
     /// Wall time of the run.
     pub elapsed_ms: u64,
 }
@@ -146,9 +163,18 @@ impl Report {
                 Status::TimedOut => s.timed_out += 1,
                 Status::Cancelled => s.cancelled += 1,
             }
-            s.records += r.records.len();
+            s.records += r.record_count;
             for (name, value) in &r.totals {
-                *s.totals.entry(name.clone()).or_default() += value;
+                let sum = s.totals.entry(name.clone()).or_default();
+                match sum.checked_add(*value) {
+                    Some(v) => *sum = v,
+                    None => {
+                        *sum = u64::MAX;
+                        if !s.saturated.contains(name) {
+                            s.saturated.push(name.clone());
+                        }
+                    }
+                }
             }
         }
         s

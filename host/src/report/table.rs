@@ -6,17 +6,24 @@ use comfy_table::{ContentArrangement, Table};
 use serde_json::Value;
 
 use super::Report;
+use super::terminal::{MAX_CELL, clip, printable};
+
+/// Most characters of an error message the status table shows (JSON has
+/// the message).
+const MAX_ERROR_CELL: usize = 160;
 
 /// Renders the report as text tables.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let columns = &report.plugin.columns;
     if report.results.iter().any(|r| !r.records.is_empty()) {
-        let mut records = table(["account", "region"].into_iter().chain(columns.iter().map(String::as_str)));
+        let mut records = table(
+            ["account".to_owned(), "region".to_owned()].into_iter().chain(columns.iter().map(|c| clip(c, MAX_CELL))),
+        );
         for r in &report.results {
             for rec in &r.records {
                 let rec: serde_json::Map<String, Value> = serde_json::from_str(rec.get()).unwrap_or_default();
-                let cells = [r.target.account_name.clone(), r.target.region.clone()]
+                let cells = [clip(&r.target.account_name, MAX_CELL), clip(&r.target.region, MAX_CELL)]
                     .into_iter()
                     .chain(columns.iter().map(|c| cell(rec.get(c))));
                 records.add_row(cells.collect::<Vec<_>>());
@@ -31,21 +38,22 @@ pub fn render(report: &Report) -> String {
     let header = ["account", "region", "status", "records"]
         .into_iter()
         .map(str::to_owned)
-        .chain(total_names.iter().map(|n| n.to_string()))
+        .chain(total_names.iter().map(|n| clip(n, MAX_CELL)))
         .chain(["error".to_owned()]);
     let mut targets = table(header);
     for r in &report.results {
         let totals = total_names
             .iter()
             .map(|n| r.totals.iter().find(|(name, _)| name == *n).map_or_else(String::new, |(_, v)| v.to_string()));
-        let error = r.error.as_ref().map_or_else(String::new, |e| format!("{}: {}", e.code, e.message));
+        let error =
+            r.error.as_ref().map_or_else(String::new, |e| clip(&format!("{}: {}", e.code, e.message), MAX_ERROR_CELL));
         let status =
             serde_json::to_value(r.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
         let row = [
-            format!("{} ({})", r.target.account_name, r.target.account_id),
-            r.target.region.clone(),
+            clip(&format!("{} ({})", r.target.account_name, r.target.account_id), MAX_CELL),
+            clip(&r.target.region, MAX_CELL),
             status,
-            r.records.len().to_string(),
+            r.record_count.to_string(),
         ]
         .into_iter()
         .chain(totals)
@@ -55,11 +63,18 @@ pub fn render(report: &Report) -> String {
     out.push_str(&targets.to_string());
     out.push('\n');
 
-    let totals: Vec<String> = summary.totals.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let totals: Vec<String> = summary
+        .totals
+        .iter()
+        .map(|(k, v)| {
+            let saturated = if summary.saturated.contains(k) { " (saturated: the sum passed u64::MAX)" } else { "" };
+            format!("{} {v}{saturated}", clip(k, MAX_CELL))
+        })
+        .collect();
     out.push_str(&format!(
         "{} {}: {} targets: {} succeeded, {} skipped, {} failed, {} timed out{}; {} records{} in {} ms\n",
-        report.plugin.name,
-        report.plugin.version,
+        printable(&report.plugin.name),
+        clip(&report.plugin.version, MAX_CELL),
         summary.total,
         summary.succeeded,
         summary.skipped,
@@ -71,7 +86,7 @@ pub fn render(report: &Report) -> String {
         summary.elapsed_ms
     ));
     for group in report.errors() {
-        out.push_str(&format!("  {} x{}: {}\n", group.code, group.count, group.targets.join(", ")));
+        out.push_str(&format!("  {} x{}: {}\n", clip(&group.code, MAX_CELL), group.count, group.targets.join(", ")));
     }
     out
 }
@@ -87,7 +102,7 @@ fn table<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
 fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        Some(Value::String(s)) => clip(s, MAX_CELL),
+        Some(other) => clip(&other.to_string(), MAX_CELL),
     }
 }

@@ -105,7 +105,10 @@ fn json_document_has_the_documented_shape() {
 #[test]
 fn jsonl_lines_carry_the_target() {
     let mut out = Vec::new();
-    jsonl::write_records(&mut out, &ok("7", "eu-west-1", 2, 2), None).unwrap();
+    let mut result = ok("7", "eu-west-1", 2, 2);
+    let records = result.take_records();
+    jsonl::write_records(&mut out, &result.target, &records, None).unwrap();
+    assert_eq!(result.record_count, 2, "the count outlives the records");
     let lines: Vec<Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1], json!({"account_id": "7", "account_name": "n7", "region": "eu-west-1", "volume_id": "vol-1"}));
@@ -119,4 +122,14 @@ fn table_shows_plugin_columns_and_every_target() {
         assert!(text.contains(status), "{status} missing from\n{text}");
     }
     assert!(text.contains("7 targets: 2 succeeded, 1 skipped, 3 failed, 1 timed out"), "{text}");
+}
+
+#[test]
+fn totals_saturate_instead_of_wrapping_and_say_so() {
+    let results = vec![ok("1", "r", 0, u64::MAX), ok("2", "r", 0, 5), ok("3", "r", 0, 1)];
+    let report = Report::new(sample().plugin, results, Duration::ZERO);
+    let summary = report.summary();
+    assert_eq!(summary.totals["total"], u64::MAX);
+    assert_eq!(summary.saturated, ["total"]);
+    assert!(table::render(&report).contains("(saturated"));
 }

@@ -6,6 +6,7 @@
 
 mod bindings;
 mod cache;
+mod collection;
 mod guest_output;
 mod plugin;
 mod task;
@@ -18,6 +19,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use cache::CompileCache;
+pub use collection::{DEFAULT_MAX_OUTPUT, MAX_REASON_BYTES, MAX_RECORD_DEPTH, MAX_TOTALS, OutputLimits, human_bytes};
 pub use guest_output::OUTPUT_BUDGET;
 pub use plugin::{Collection, Plugin, PluginInfo, Reason, Scope, TaskOutcome, WORLD_VERSION};
 use task::TaskState;
@@ -39,11 +41,22 @@ pub struct RuntimeConfig {
     /// Try the pooling allocator (falls back to on-demand when the address
     /// space does not allow it). Off only to measure the difference.
     pub pooling: bool,
+    /// Time a plugin's `info()` may take when it is loaded.
+    pub info_timeout: Duration,
+    /// Bounds on what one task may return.
+    pub output_limits: OutputLimits,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { max_instances: 64, memory_limit: 64 << 20, cache: CompileCache::from_env(), pooling: true }
+        Self {
+            max_instances: 64,
+            memory_limit: 64 << 20,
+            cache: CompileCache::from_env(),
+            pooling: true,
+            info_timeout: Duration::from_secs(5),
+            output_limits: OutputLimits::default(),
+        }
     }
 }
 
@@ -124,6 +137,8 @@ pub struct Runtime {
     memory_limit: usize,
     cache: Option<CompileCache>,
     pooling: bool,
+    info_timeout: Duration,
+    output_limits: OutputLimits,
 }
 
 impl Runtime {
@@ -145,7 +160,15 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         task::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
         start_epoch_ticker(&engine);
-        Ok(Self { engine, linker: Arc::new(linker), memory_limit: config.memory_limit, cache: config.cache, pooling })
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+            memory_limit: config.memory_limit,
+            cache: config.cache,
+            pooling,
+            info_timeout: config.info_timeout,
+            output_limits: config.output_limits,
+        })
     }
 
     /// True when instances come from the pooling allocator.

@@ -12,6 +12,7 @@ use wasmtime::{Store, UpdateDeadline};
 use super::bindings::exports::trawl::collector::plugin::Guest;
 use super::bindings::trawl::collector::types as wit;
 use super::bindings::{Collector, CollectorPre};
+use super::collection::{self, human_bytes};
 use super::guest_output::Speaker;
 use super::task::{MemoryLimitExceeded, TaskState};
 use super::{LoadError, Runtime};
@@ -126,14 +127,24 @@ impl Plugin {
         })?;
 
         let speaker = Speaker::new(&source, "-", "-");
-        let mut store =
-            runtime.store(TaskState::new(None, speaker, runtime.memory_limit), Instant::now() + INFO_BUDGET);
-        let raw = async {
+        let budget = runtime.info_timeout;
+        let mut store = runtime.store(TaskState::new(None, speaker, runtime.memory_limit), Instant::now() + budget);
+        let info = async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance.trawl_collector_plugin().call_info(&mut store).await
-        }
-        .await
-        .map_err(|e| LoadError::Info { path: source.clone(), reason: describe_trap(&e).message })?;
+        };
+        // The epoch deadline stops a spinning guest; the wall-clock one
+        // also stops an `info` that waits on a host call.
+        let raw = match tokio::time::timeout(budget, info).await {
+            Ok(Ok(raw)) => raw,
+            Ok(Err(e)) if e.downcast_ref::<CpuDeadline>().is_none() => {
+                return Err(LoadError::Info { path: source.clone(), reason: describe_trap(&e).message });
+            }
+            _ => {
+                let reason = format!("info() did not return within {}", seconds(budget));
+                return Err(LoadError::Info { path: source.clone(), reason });
+            }
+        };
         let info = check_info(raw).map_err(|reason| LoadError::Info { path: source.clone(), reason })?;
         let permissions = Permissions::parse(&info.permissions)
             .map_err(|e| LoadError::Info { path: source.clone(), reason: e.to_string() })?;
@@ -160,9 +171,12 @@ impl Plugin {
         }
         .await;
         match result {
-            Ok(Ok(collection)) => parse_collection(collection),
-            Ok(Err(wit::CollectError::Skipped(r))) => TaskOutcome::Skipped(Reason { code: r.code, message: r.message }),
-            Ok(Err(wit::CollectError::Failed(r))) => TaskOutcome::Failed(Reason { code: r.code, message: r.message }),
+            Ok(Ok(raw)) => match collection::check(raw, self.runtime.output_limits) {
+                Ok(collection) => TaskOutcome::Succeeded(collection),
+                Err(reason) => TaskOutcome::Failed(reason),
+            },
+            Ok(Err(wit::CollectError::Skipped(r))) => TaskOutcome::Skipped(collection::reason(r)),
+            Ok(Err(wit::CollectError::Failed(r))) => TaskOutcome::Failed(collection::reason(r)),
             Err(e) if e.downcast_ref::<CpuDeadline>().is_some() => {
                 TaskOutcome::TimedOut(Reason::new("trawl.CpuDeadline", "plugin used up its CPU time"))
             }
@@ -170,9 +184,6 @@ impl Plugin {
         }
     }
 }
-
-/// CPU time for `info`: it should return at once.
-const INFO_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The trap raised when a task's CPU deadline passes.
 #[derive(Debug, thiserror::Error)]
@@ -271,32 +282,51 @@ fn check_info(raw: wit::PluginInfo) -> Result<PluginInfo, String> {
     })
 }
 
-fn parse_collection(raw: wit::Collection) -> TaskOutcome {
-    let mut records = Vec::with_capacity(raw.records.len());
-    for (i, text) in raw.records.into_iter().enumerate() {
-        let problem = match RawValue::from_string(text) {
-            Ok(record) if record.get().starts_with('{') => {
-                records.push(record);
-                continue;
-            }
-            Ok(record) => format!("record {i} is not a JSON object: {:.40}", record.get()),
-            Err(e) => format!("record {i} is not JSON: {e}"),
-        };
-        return TaskOutcome::Failed(Reason::new("trawl.InvalidRecord", problem));
-    }
-    let totals = raw.totals.into_iter().map(|t| (t.name, t.value)).collect();
-    TaskOutcome::Succeeded(Collection { records, totals })
-}
-
-/// A trap or host error as a reason: memory limit, or the trap message.
+/// A trap or host error as a reason that names the cause: the memory
+/// limit, a stack overflow, an oversized request to a host import, or the
+/// innermost error (wasmtime wraps host errors in a backtrace context
+/// whose first line says nothing).
 fn describe_trap(e: &wasmtime::Error) -> Reason {
     if let Some(m) = e.downcast_ref::<MemoryLimitExceeded>() {
         return Reason::new("trawl.MemoryLimit", m.to_string());
     }
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-        return Reason::new("trawl.Trap", format!("plugin trapped: {trap}"));
+        let message = match trap {
+            wasmtime::Trap::StackOverflow => "plugin trapped: stack overflow".to_owned(),
+            // Rust and C guests keep their stack in linear memory below
+            // the data: overflowing it is an access below address 0.
+            wasmtime::Trap::MemoryOutOfBounds => {
+                "plugin trapped: out of bounds memory access (a stack overflow in the plugin ends this way too)"
+                    .to_owned()
+            }
+            other => format!("plugin trapped: {other}"),
+        };
+        return Reason::new("trawl.Trap", message);
     }
-    Reason::new("trawl.Trap", format!("plugin failed: {}", first_line(&format!("{e:#}"))))
+    let root = e.root_cause().to_string();
+    if let Some(asked) = oversized_random(&root) {
+        return Reason::new(
+            "trawl.Trap",
+            format!(
+                "plugin asked for {} of random bytes at once (at most {})",
+                human_bytes(asked.0),
+                human_bytes(asked.1)
+            ),
+        );
+    }
+    Reason::new("trawl.Trap", format!("plugin failed: {}", first_line(&root)))
+}
+
+/// wasmtime-wasi's refusal of an oversized `get-random-bytes`:
+/// `requested len N exceeds limit M`.
+fn oversized_random(message: &str) -> Option<(u64, u64)> {
+    let rest = message.strip_prefix("requested len ")?;
+    let (asked, rest) = rest.split_once(" exceeds limit ")?;
+    Some((asked.parse().ok()?, rest.trim().parse().ok()?))
+}
+
+fn seconds(d: std::time::Duration) -> String {
+    format!("{} s", d.as_secs_f64())
 }
 
 fn first_line(s: &str) -> String {

@@ -16,6 +16,10 @@ use super::bindings::trawl::collector::{cloud, log, types};
 use super::guest_output::{GuestOutput, Speaker};
 use crate::cloud::{ApiError, Session};
 
+/// Most random bytes one `get-random-bytes` call may ask for: plenty for
+/// ids and nonces, and the host never allocates more on a guest's word.
+const MAX_RANDOM_BYTES: u64 = 1 << 20;
+
 /// Everything one sandboxed task owns.
 pub struct TaskState {
     wasi: WasiCtx,
@@ -33,6 +37,7 @@ impl TaskState {
         let wasi = WasiCtx::builder()
             .stdout(GuestOutput::new(speaker.clone(), "stdout"))
             .stderr(GuestOutput::new(speaker.clone(), "stderr"))
+            .max_random_size(MAX_RANDOM_BYTES)
             .build();
         Self { wasi, table: ResourceTable::new(), session, speaker, memory_limit, table_limit: 100_000 }
     }

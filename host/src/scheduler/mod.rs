@@ -105,14 +105,16 @@ impl RunOutcome {
 }
 
 /// Runs `jobs`, calling `on_result` as each finishes (completion order),
-/// until all are done or the run stops; `cancel` is Ctrl-C.
+/// until all are done or the run stops; `cancel` is Ctrl-C. `on_result`
+/// may take the records out of a result it has written (a streaming
+/// writer), so the run does not hold them.
 pub async fn run(
     plugins: &[Arc<Plugin>],
     client: Arc<CloudClient>,
     jobs: Vec<Job>,
     config: &SchedulerConfig,
     cancel: CancellationToken,
-    mut on_result: impl FnMut(usize, &TargetResult),
+    mut on_result: impl FnMut(usize, &mut TargetResult),
 ) -> RunOutcome {
     let deadline = config.policy.deadline.map(|d| tokio::time::Instant::now() + d);
     let mut tally = Tally { total: jobs.len(), ..Tally::default() };
@@ -121,13 +123,13 @@ pub async fn run(
     let mut in_flight = HashMap::new();
     let mut results = Vec::with_capacity(tally.total);
     let mut stopped = None;
-    let mut record = |plugin: usize, result: TargetResult, tally: &mut Tally| {
+    let mut record = |plugin: usize, mut result: TargetResult, tally: &mut Tally| {
         match result.status {
             Status::Succeeded => tally.succeeded += 1,
             Status::Skipped => {}
             _ => tally.failures += 1,
         }
-        on_result(plugin, &result);
+        on_result(plugin, &mut result);
         results.push((plugin, result));
     };
     loop {

@@ -21,6 +21,10 @@ use super::sign::{Unsigned, sign};
 use crate::cloud::wire::{Endpoint, Protocol, Service, error, form, xml};
 use crate::cloud::{ApiCall, ApiError, Backend, CloudClient, Target};
 
+/// How long a TCP connection may take to open: a host that drops
+/// packets fails here rather than at the call timeout.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Real AWS (or anything speaking its protocols at `endpoint_url`).
 pub struct AwsBackend {
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
@@ -34,8 +38,14 @@ impl AwsBackend {
     /// A backend signing with `credentials`; `endpoint_url` sends every
     /// call to one URL (moto, LocalStack, `host sim serve`).
     pub fn new(credentials: CredentialStore, endpoint_url: Option<String>) -> std::io::Result<Self> {
-        let https =
-            hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         let http = Client::builder(TokioExecutor::new()).build(https);
         let endpoint_url = endpoint_url.map(|u| if u.ends_with('/') { u } else { format!("{u}/") });
         Ok(Self { http, endpoint_url, credentials, regions_resolving: Mutex::default() })
@@ -169,6 +179,13 @@ fn no_such_host(e: &(dyn std::error::Error + 'static)) -> bool {
 impl Backend for AwsBackend {
     fn prepare<'a>(&'a self, target: &'a Target, client: &'a CloudClient) -> BoxFuture<'a, Result<(), ApiError>> {
         Box::pin(self.credentials.prepare(&target.account_id, client))
+    }
+
+    fn endpoint(&self, target: &Target, call: &ApiCall) -> Option<String> {
+        match &self.endpoint_url {
+            Some(url) => Some(url.clone()),
+            None => Service::named(&call.service).map(|s| format!("https://{}/", s.host(&target.region).0)),
+        }
     }
 
     fn call<'a>(&'a self, target: &'a Target, call: &'a ApiCall) -> BoxFuture<'a, Result<String, ApiError>> {
