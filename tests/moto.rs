@@ -172,3 +172,32 @@ fn moto_ebs_identity_pagination_and_errors() {
         assert!(e.request_id.is_some(), "{e:?}");
     });
 }
+
+#[test]
+fn org_with_no_accounts_is_one_line_naming_the_account() {
+    let (moto, _) = moto();
+    let ebs = plugin("ebs");
+    let out = host_command(&[
+        "run",
+        ebs.to_str().unwrap(),
+        "--aws",
+        "--endpoint-url",
+        &moto.url,
+        "--org",
+        "--role-name",
+        "OrganizationAccountAccessRole",
+        "--max-attempts",
+        "1",
+    ])
+    .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    .env("AWS_SECRET_ACCESS_KEY", "x")
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(trawl_tests::EXIT_INPUT), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // moto answers an empty list where AWS says the account is not in an
+    // organisation; both are one line naming the account.
+    let empty = stderr.contains("has no active accounts") || stderr.contains("not in an organisation");
+    assert!(stderr.contains("--org") && stderr.contains("123456789012") && empty, "{stderr}");
+}

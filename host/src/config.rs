@@ -250,11 +250,8 @@ pub fn overrides(rules: &BTreeMap<String, RuleConfig>) -> Result<Vec<Override>, 
 /// Parses `90s`, `5m`, `250ms` or a plain number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if let Ok(secs) = s.trim().parse::<f64>() {
-        return if secs >= 0.0 && secs.is_finite() {
-            Ok(Duration::from_secs_f64(secs))
-        } else {
-            Err(format!("{s:?} is not a duration"))
-        };
+        // `try_`: a number too large for a `Duration` (`1e300`) is an error.
+        return Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is not a duration"));
     }
     humantime::parse_duration(s.trim()).map_err(|e| format!("{s:?} is not a duration ({e}); e.g. 90s, 5m, 250ms"))
 }
@@ -361,5 +358,130 @@ mod tests {
         assert!(e.contains("soon"), "{e}");
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+    }
+
+    /// What `from_file` does with a file's text: parse, then check.
+    fn load(text: &str) -> Result<RunConfig, String> {
+        let config: RunConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn durations_too_long_for_a_duration_are_errors_not_panics() {
+        for text in ["timeout = 1e300", "deadline = \"1e20\"", "[retries]\ncall_timeout = 18446744073709551616.5"] {
+            assert!(load(text).is_err(), "{text}");
+        }
+        for s in ["1e300", "-1", "NaN", "inf", "-0.5", "", "99999999999999999999999y"] {
+            assert!(parse_duration(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let n = 100_000;
+        for (open, close) in [("[", "]"), ("{ a = ", " }")] {
+            let text = format!("regions = {}1{}", open.repeat(n), close.repeat(n));
+            assert!(load(&text).is_err());
+        }
+        let dotted = format!("[sim.rules.{}]", vec!["a"; n].join("."));
+        assert!(load(&dotted).is_err());
+    }
+
+    use proptest::prelude::*;
+
+    /// A TOML value of any type, some of them what a key expects.
+    fn value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:?}")),
+            Just("1e300".to_owned()),
+            Just("-0.0".to_owned()),
+            Just("nan".to_owned()),
+            Just("inf".to_owned()),
+            Just("18446744073709551616".to_owned()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            "[0-9]{1,4}(ms|s|m|h|d|y|%|)".prop_map(|s| format!("{s:?}")),
+            "\\PC{0,10}".prop_map(|s| format!("{s:?}")),
+            Just("1979-05-27T07:32:00Z".to_owned()),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(", "))),
+                proptest::collection::vec(("[a-z_]{1,14}", inner), 0..3).prop_map(|v| {
+                    format!("{{ {} }}", v.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
+                }),
+            ]
+        })
+    }
+
+    /// A line of a config file: a known key (at the top or in its table),
+    /// a table header, or noise.
+    fn line() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            Just("accounts"),
+            Just("profile"),
+            Just("regions"),
+            Just("max_workers"),
+            Just("timeout"),
+            Just("retry_delay"),
+            Just("max_failures"),
+            Just("min_success"),
+            Just("deadline"),
+            Just("seed"),
+            Just("max_attempts"),
+            Just("call_timeout"),
+            Just("max_in_flight"),
+            Just("rules.\"ec2\""),
+            Just("id"),
+            Just("role"),
+            Just("external_id"),
+            Just("latency"),
+            Just("error_rate"),
+            Just("slow_by"),
+            Just("broken_accounts"),
+            Just("tokens_per_second"),
+        ];
+        prop_oneof![
+            4 => (key, value()).prop_map(|(k, v)| format!("{k} = {v}")),
+            1 => prop_oneof![
+                Just("[retries]"),
+                Just("[limits]"),
+                Just("[sim]"),
+                Just("[[account]]"),
+                Just("[limits.rules.ec2]"),
+                Just("[sim.rules.\"ec2:DescribeVolumes\"]"),
+            ]
+            .prop_map(str::to_owned),
+            1 => "[\\[\\]=\"'#{},. a-z0-9\n]{0,20}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = load(&text);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = load(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn config_shaped_text_never_panics(lines in proptest::collection::vec(line(), 0..12)) {
+            if let Ok(config) = load(&lines.join("\n")) {
+                // What the run does next with the rules must not panic either.
+                let _ = overrides(&config.limits.rules);
+                let _ = overrides(&config.sim.rules);
+            }
+        }
+
+        #[test]
+        fn any_duration_text_parses_or_fails(s in "\\PC{0,12}|[0-9.e+-]{1,24}|[0-9]{1,30}(ns|ms|s|m|h|d|w|y)") {
+            let _ = parse_duration(&s);
+        }
     }
 }

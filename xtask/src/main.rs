@@ -6,8 +6,10 @@
 //!   `trawl-test-` prefix).
 //! - `bench`: builds the plugins and runs the benchmarks in release mode:
 //!   per-task overhead, and a run shaped by AWS's rate limits.
-//! - `bench-seed`: the seed's boto3 `parallel_collect` against `host run
-//!   --aws` on one `host sim serve` (needs `pip install boto3`).
+//! - `bench-seed [SIZES]`: the seed's boto3 `parallel_collect` against
+//!   `host run --aws` on `host sim serve`, at 200 and 1,000 targets (or
+//!   the SIZES given), at the defaults and with STS raised (needs `pip
+//!   install boto3`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
         }),
         "bench" => build_plugins().and_then(|_| bench()),
         "bench-seed" => build_plugins().and_then(|_| bench_seed()),
-        _ => Err("usage: cargo xtask plugins | bench | bench-seed".to_owned()),
+        _ => Err("usage: cargo xtask plugins | bench | bench-seed [SIZES]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,6 +121,7 @@ fn bench_seed() -> Result<(), String> {
         .arg(root.join("host/benches/seed_parallel_collect.py"))
         .arg(root.join("target/release/host"))
         .arg(root.join("target/plugins/ebs.wasm"))
+        .args(std::env::args().skip(2))
         .status()
         .map_err(|e| format!("running python3: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("the seed benchmark failed ({status})")) }

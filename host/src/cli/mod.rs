@@ -113,7 +113,10 @@ struct ServeArgs {
 
 /// Parses the command line, runs it, and maps errors to exit codes.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -129,6 +132,22 @@ pub fn main() -> ExitCode {
             if e.is::<InputError>() { Exit::Input } else { Exit::Internal }.into()
         }
     }
+}
+
+/// Help and version as clap prints them; a usage error as one line (its
+/// first paragraph), naming the flag and the value.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.to_string();
+    let paragraph: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+    eprintln!("{}", paragraph.join(" "));
+    Exit::Input.into()
 }
 
 fn init_logging(verbose: u8, quiet: bool) {

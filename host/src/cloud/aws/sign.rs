@@ -189,4 +189,68 @@ mod tests {
             assert!(read_authorization(header, date).is_err(), "{header} / {date:?}");
         }
     }
+
+    use proptest::prelude::*;
+
+    /// Ok or Err; an Ok names only what the header said.
+    fn check(header: &str, date: Option<&str>) -> Result<(), TestCaseError> {
+        if let Ok(by) = read_authorization(header, date) {
+            for part in [&by.access_key_id, &by.region, &by.service] {
+                prop_assert!(header.contains(part.as_str()), "{header}: {by:?}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The pieces of a header, each well formed or not.
+    fn component() -> impl Strategy<Value = String> {
+        let scope = proptest::collection::vec(
+            prop_oneof!["[A-Z0-9]{0,20}", "[0-9]{8}", Just("aws4_request".to_owned()), "\\PC{0,6}"],
+            0..7,
+        );
+        prop_oneof![
+            scope.prop_map(|parts| format!("Credential={}", parts.join("/"))),
+            proptest::collection::vec(prop_oneof![Just("host"), Just("x-amz-date"), Just(""), Just("=")], 0..4)
+                .prop_map(|h| format!("SignedHeaders={}", h.join(";"))),
+            "[0-9a-fA-F]{62,66}".prop_map(|s| format!("Signature={s}")),
+            "\\PC{0,12}",
+            Just("=".to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_headers_never_panic(header in "\\PC{0,200}", date in proptest::option::of("\\PC{0,20}")) {
+            check(&header, date.as_deref())?;
+            check(&format!("AWS4-HMAC-SHA256 {header}"), date.as_deref())?;
+        }
+
+        #[test]
+        fn structured_headers_never_panic(
+            parts in proptest::collection::vec(component(), 0..6),
+            separator in prop_oneof![Just(", "), Just(","), Just(" ,"), Just(",,")],
+            date in proptest::option::of(prop_oneof!["[0-9]{8}T[0-9]{6}Z", "\\PC{0,20}"]),
+        ) {
+            check(&format!("AWS4-HMAC-SHA256 {}", parts.join(separator)), date.as_deref())?;
+        }
+
+        #[test]
+        fn signed_headers_are_read_back(
+            key in "[A-Z0-9]{16,20}",
+            region in "[a-z]{2}-[a-z]{4,9}-[1-9]",
+            service in "[a-z]{2,12}",
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let creds = Credentials::from_keys(key.clone(), "secret", None);
+            let uri = format!("https://{service}.{region}.amazonaws.com/");
+            let host = format!("{service}.{region}.amazonaws.com");
+            let request = Unsigned { method: "POST", uri: &uri, headers: &[("host", &host)], body: &body };
+            let headers = sign(&creds, &region, &service, request, suite_time()).unwrap();
+            let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+            let by = read_authorization(header("authorization").unwrap(), header("x-amz-date")).unwrap();
+            prop_assert_eq!(by, SignedBy { access_key_id: key, region, service });
+        }
+    }
 }

@@ -240,9 +240,16 @@ impl Organization {
         let shown = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
+        Self::parse(&shown, &text)
+    }
+
+    /// Parses and checks a fixture document, `path` naming it in errors.
+    /// Any text is an organisation or an error: serde_json refuses nesting
+    /// deeper than 128 levels, so a hostile file cannot exhaust the stack.
+    fn parse(path: &str, text: &str) -> Result<Self, FixtureError> {
         let org: Organization =
-            serde_json::from_str(&text).map_err(|source| FixtureError::Parse { path: shown.clone(), source })?;
-        org.check().map_err(|problem| FixtureError::Invalid { path: shown, problem })?;
+            serde_json::from_str(text).map_err(|source| FixtureError::Parse { path: path.to_owned(), source })?;
+        org.check().map_err(|problem| FixtureError::Invalid { path: path.to_owned(), problem })?;
         Ok(org)
     }
 
@@ -288,5 +295,149 @@ impl Account {
     /// True when the account has a support plan that includes AWS Health.
     pub fn has_health_api(&self) -> bool {
         matches!(self.support_plan.as_str(), "business" | "enterprise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::cloud::sim::demo;
+
+    /// The demo organisation as a fixture document, the seed of the
+    /// structure-aware cases.
+    static DEMO: LazyLock<Value> = LazyLock::new(|| serde_json::to_value(demo()).unwrap());
+
+    #[test]
+    fn the_demo_round_trips_and_mistakes_are_named() {
+        let org = Organization::parse("demo.json", &DEMO.to_string()).unwrap();
+        assert_eq!(org, demo());
+        let mut twice = DEMO.clone();
+        let first = twice["accounts"][0].clone();
+        twice["accounts"].as_array_mut().unwrap().push(first);
+        let e = Organization::parse("org.json", &twice.to_string()).unwrap_err().to_string();
+        assert!(e.starts_with("org.json: ") && e.contains("appears twice"), "{e}");
+        let e = Organization::parse("org.json", r#"{"accounts": [], "extra": 1}"#).unwrap_err().to_string();
+        assert!(e.contains("extra"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let n = 100_000;
+        for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+            let deep = format!("{}1{}", open.repeat(n), close.repeat(n));
+            assert!(Organization::parse("deep.json", &deep).is_err());
+            // Deep inside a field that takes any map of strings, too.
+            let in_tags = format!(
+                r#"{{"accounts":[{{"id":"111111111111","name":"a","regions":{{"r":{{"volumes":[{{"id":"v","size":1,"volume_type":"gp3","state":"available","availability_zone":"r","create_time":"t","tags":{{"k":{}1{}}}}}]}}}}}}]}}"#,
+                open.repeat(n),
+                close.repeat(n)
+            );
+            let e = Organization::parse("deep.json", &in_tags).unwrap_err();
+            assert!(matches!(e, FixtureError::Parse { .. }), "{e}");
+        }
+    }
+
+    /// Any JSON value, shallow and small.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            Just(json!(u64::MAX)),
+            Just(json!(-1)),
+            "\\PC{0,12}".prop_map(Value::String),
+            Just(json!("111111111111")),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// One change somewhere in a document: the value at a path (chosen by
+    /// `steps`) replaced, removed, or given an unknown sibling.
+    fn mutate(doc: &mut Value, steps: &[usize], how: u8, replacement: Value) {
+        let mut node = doc;
+        for &step in steps {
+            let len = match &*node {
+                Value::Array(items) => items.len(),
+                Value::Object(map) => map.len(),
+                _ => 0,
+            };
+            if len == 0 {
+                break;
+            }
+            node = match node {
+                Value::Array(items) => &mut items[step % len],
+                Value::Object(map) => map.values_mut().nth(step % len).expect("in range"),
+                _ => unreachable!("a container"),
+            };
+        }
+        match (how % 3, node) {
+            (1, Value::Object(map)) if !map.is_empty() => {
+                let key = map.keys().next().cloned().unwrap();
+                map.remove(&key);
+            }
+            (2, Value::Object(map)) => {
+                map.insert("unexpected".into(), replacement);
+            }
+            (_, node) => *node = replacement,
+        }
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        match Organization::parse("f.json", text) {
+            Ok(org) => prop_assert!(org.check().is_ok()),
+            Err(e) => prop_assert!(e.to_string().starts_with("f.json: ")),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
+            check(&text)?;
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            check(&String::from_utf8_lossy(&bytes))?;
+        }
+
+        #[test]
+        fn arbitrary_json_shapes_never_panic(doc in any_json(), accounts in any_json()) {
+            check(&doc.to_string())?;
+            check(&json!({"accounts": [accounts]}).to_string())?;
+        }
+    }
+
+    proptest! {
+        // Each case serialises and parses the whole demo organisation.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn damaged_fixtures_never_panic(
+            changes in proptest::collection::vec(
+                (proptest::collection::vec(any::<usize>(), 0..7), any::<u8>(), any_json()),
+                1..4,
+            ),
+        ) {
+            let mut doc = DEMO.clone();
+            for (steps, how, replacement) in changes {
+                mutate(&mut doc, &steps, how, replacement);
+            }
+            check(&doc.to_string())?;
+        }
     }
 }

@@ -105,3 +105,79 @@ pub fn request_id(target: &Target, call: &ApiCall) -> String {
         x & 0xffff_ffff_ffff
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn numbers_come_as_numbers_or_text_and_out_of_range_is_named() {
+        let params = json!({"A": 5, "B": " 7 ", "C": "x", "D": -1, "E": 1.5, "F": u64::MAX, "G": null, "H": [1]});
+        let params = params.as_object().unwrap();
+        assert_eq!(int(Protocol::Ec2, params, "A", 1..=10).unwrap(), Some(5));
+        assert_eq!(int(Protocol::Ec2, params, "B", 1..=10).unwrap(), Some(7));
+        assert_eq!(int(Protocol::Ec2, params, "G", 1..=10).unwrap(), None);
+        assert_eq!(int(Protocol::Ec2, params, "missing", 1..=10).unwrap(), None);
+        for key in ["C", "D", "E", "F", "H"] {
+            let e = int(Protocol::Query, params, key, 1..=10).unwrap_err();
+            assert_eq!(e.code, "ValidationError");
+            assert!(e.message.contains(key) && e.message.contains("between 1 and 10"), "{e}");
+        }
+    }
+
+    /// Any parameter value, as a decoded form or a JSON body gives them.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            "\\PC{0,12}".prop_map(Value::String),
+            "[ 0-9+-]{0,24}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[A-Z][a-z]{0,3}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn readers_never_panic_on_any_parameters(
+            params in proptest::collection::btree_map("[A-Z][a-z]{0,3}", value(), 0..6),
+            key in "[A-Z][a-z]{0,3}",
+            low in 0usize..1000,
+            span in 0usize..1000,
+            service in "\\PC{0,10}",
+            operation in "\\PC{0,10}",
+        ) {
+            let params: Map<String, Value> = params.into_iter().collect();
+            for protocol in [Protocol::Ec2, Protocol::Query, Protocol::Json] {
+                if let Ok(Some(n)) = int(protocol, &params, &key, low..=low + span) {
+                    prop_assert!((low..=low + span).contains(&n));
+                }
+                // An empty range (`low > high`) is an error for every value.
+                if let Ok(found) = int(protocol, &params, &key, low + 1..=low) {
+                    prop_assert_eq!(found, None);
+                }
+                let call = ApiCall { service: service.clone(), operation: operation.clone(), params: params.clone() };
+                for e in [access_denied(protocol, &call, "why"), unknown_operation(protocol, &call), invalid(protocol, "m")] {
+                    prop_assert!(e.status == 400 || e.status == 403);
+                }
+                let target = Target { account_id: "111111111111".into(), account_name: String::new(), region: service.clone() };
+                prop_assert_eq!(request_id(&target, &call).len(), 36);
+            }
+            let _ = text(&params, &key);
+            prop_assert!(strings(&params, &key).len() <= list(&params, &key).len());
+        }
+    }
+}

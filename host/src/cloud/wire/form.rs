@@ -4,6 +4,11 @@
 //! Objects nest with dots (`Key.Sub`); arrays are numbered from 1 (`Key.N`
 //! for EC2, `Key.member.N` for awsQuery); booleans and numbers are written
 //! as text. `Action` and `Version` come first.
+//!
+//! Decoding is bounded by its input, whatever it is sent: a key has at most
+//! [`MAX_KEY_PARTS`] dotted parts, a list index is at most [`MAX_INDEX`],
+//! and the list slots a body may create (holes left by sparse indices
+//! included) are at most its length plus `MAX_INDEX`.
 
 use serde_json::{Map, Value};
 
@@ -46,16 +51,27 @@ fn flatten(protocol: Protocol, prefix: &str, value: &Value, out: &mut Vec<(Strin
 #[error("malformed query parameter {0:?}")]
 pub struct FormError(pub String);
 
+/// The most dotted parts in a key. AWS's deepest parameters have about
+/// six (`LaunchTemplateData.BlockDeviceMapping.1.Ebs.VolumeSize`); the
+/// limit keeps the nesting, and so the recursion over it, shallow.
+pub const MAX_KEY_PARTS: usize = 32;
+
+/// The largest list index (`Key.N`), above any AWS list's length limit.
+pub const MAX_INDEX: usize = 10_000;
+
 /// The action and the parameters of a form body (values stay strings, as
 /// they travelled).
 pub fn decode(protocol: Protocol, body: &str) -> Result<(String, Map<String, Value>), FormError> {
     let mut action = None;
     let mut root = Value::Object(Map::new());
+    // Each list slot costs at least a byte of key; holes (`Key.10000` alone)
+    // would otherwise let a short body allocate without bound.
+    let mut slots = body.len() + MAX_INDEX;
     for (key, value) in form_urlencoded::parse(body.as_bytes()) {
         match key.as_ref() {
             "Action" => action = Some(value.into_owned()),
             "Version" => {}
-            _ => insert(protocol, &mut root, &key, value.into_owned())?,
+            _ => insert(protocol, &mut root, &key, value.into_owned(), &mut slots)?,
         }
     }
     let action = action.ok_or_else(|| FormError("Action".into()))?;
@@ -63,8 +79,11 @@ pub fn decode(protocol: Protocol, body: &str) -> Result<(String, Map<String, Val
     Ok((action, compact(params)))
 }
 
-fn insert(protocol: Protocol, root: &mut Value, key: &str, value: String) -> Result<(), FormError> {
-    let bad = || FormError(key.to_owned());
+fn insert(protocol: Protocol, root: &mut Value, key: &str, value: String, slots: &mut usize) -> Result<(), FormError> {
+    let bad = || FormError(key.chars().take(200).collect());
+    if key.split('.').nth(MAX_KEY_PARTS).is_some() {
+        return Err(bad());
+    }
     let mut parts: Vec<&str> = key.split('.').collect();
     if protocol != Protocol::Ec2 {
         // `Key.member.N` -> `Key.N`
@@ -90,12 +109,12 @@ fn insert(protocol: Protocol, root: &mut Value, key: &str, value: String) -> Res
             Value::Object(map) => map.entry(part.to_string()).or_insert_with(fresh),
             Value::Array(items) => {
                 let index: usize = part.parse().map_err(|_| bad())?;
-                if index == 0 || index > 10_000 {
+                if index == 0 || index > MAX_INDEX {
                     return Err(bad());
                 }
-                while items.len() < index {
-                    items.push(Value::Null);
-                }
+                let more = index.saturating_sub(items.len());
+                *slots = slots.checked_sub(more).ok_or_else(bad)?;
+                items.resize(items.len() + more, Value::Null);
                 let slot = &mut items[index - 1];
                 if slot.is_null() {
                     *slot = fresh();
@@ -233,8 +252,119 @@ mod tests {
 
         #[test]
         fn decoding_garbage_never_panics(body in "[a-zA-Z0-9.=&%]{0,80}") {
-            let _ = decode(Protocol::Ec2, &body);
-            let _ = decode(Protocol::Query, &body);
+            check_bounded(&body)?;
+        }
+    }
+
+    #[test]
+    fn keys_thousands_deep_are_errors_not_stack_overflows() {
+        for part in [".1", ".a", ".member", ".member.1"] {
+            let body = format!("Action=X&Key{}=v", part.repeat(5_000));
+            assert!(decode(Protocol::Ec2, &body).is_err(), "{part}");
+            assert!(decode(Protocol::Query, &body).is_err(), "{part}");
+        }
+        // The limit itself is fine.
+        let at_limit = format!("Action=X&Key{}=v", ".1".repeat(MAX_KEY_PARTS - 1));
+        let (_, params) = decode(Protocol::Ec2, &at_limit).unwrap();
+        assert_eq!(depth(&Value::Object(params)), MAX_KEY_PARTS);
+    }
+
+    #[test]
+    fn huge_indices_are_errors_and_holes_are_bounded() {
+        let (_, one) = decode(Protocol::Ec2, &format!("Action=X&Key.{MAX_INDEX}=v")).unwrap();
+        assert_eq!(Value::Object(one), json!({"Key": ["v"]}));
+        for index in [format!("{}", MAX_INDEX + 1), "18446744073709551616".into(), "-1".into(), "1e3".into()] {
+            assert!(decode(Protocol::Ec2, &format!("Action=X&Key.1=a&Key.{index}=v")).is_err(), "{index}");
+        }
+        // A thousand 12-byte keys each asking for 10,000 slots: refused once
+        // the body's budget is spent, instead of 10 million slots.
+        let holes: String = (0..1_000).map(|i| format!("&K{i}.{MAX_INDEX}=v")).collect();
+        assert!(decode(Protocol::Ec2, &format!("Action=X{holes}")).is_err());
+        let deep_holes: String = (0..1_000).map(|i| format!("&K{i}.{MAX_INDEX}.{MAX_INDEX}=v")).collect();
+        assert!(decode(Protocol::Query, &format!("Action=X{deep_holes}")).is_err());
+        // Long dense lists are what the budget is for.
+        let dense: String = (1..=MAX_INDEX).map(|i| format!("&Id.{i}=v")).collect();
+        let (_, params) = decode(Protocol::Ec2, &format!("Action=X{dense}")).unwrap();
+        assert_eq!(params["Id"].as_array().map(Vec::len), Some(MAX_INDEX));
+    }
+
+    fn depth(v: &Value) -> usize {
+        match v {
+            Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+            Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// The leaves and list slots of a decoded value.
+    fn size(v: &Value) -> usize {
+        match v {
+            Value::Array(items) => items.len() + items.iter().map(size).sum::<usize>(),
+            Value::Object(map) => map.len() + map.values().map(size).sum::<usize>(),
+            _ => 1,
+        }
+    }
+
+    /// `Ok` or `Err` in both protocols; an `Ok` no deeper than the key limit
+    /// and no bigger than its body's budget.
+    fn check_bounded(body: &str) -> Result<(), TestCaseError> {
+        for protocol in [Protocol::Ec2, Protocol::Query] {
+            if let Ok((_, params)) = decode(protocol, body) {
+                let params = Value::Object(params);
+                prop_assert!(depth(&params) <= MAX_KEY_PARTS + 1, "{body}");
+                prop_assert!(size(&params) <= 2 * (body.len() + MAX_INDEX), "{body}");
+            }
+        }
+        Ok(())
+    }
+
+    /// One dotted part of a key, as a caller or an attacker might send it.
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Z][a-zA-Z]{0,5}",
+            (0usize..6).prop_map(|i| i.to_string()),
+            Just(MAX_INDEX.to_string()),
+            Just((MAX_INDEX + 1).to_string()),
+            Just("18446744073709551616".to_owned()),
+            Just("member".to_owned()),
+            Just(String::new()),
+            Just("Action".to_owned()),
+        ]
+    }
+
+    fn field() -> impl Strategy<Value = (String, String)> {
+        (proptest::collection::vec(part(), 1..8), "\\PC{0,6}").prop_map(|(parts, value)| (parts.join("."), value))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            check_bounded(&String::from_utf8_lossy(&bytes))?;
+            // And the same bytes percent-encoded as a key and as a value.
+            let encoded: String = form_urlencoded::byte_serialize(&bytes).collect();
+            check_bounded(&format!("Action=X&{encoded}=v&K={encoded}"))?;
+        }
+
+        #[test]
+        fn structured_keys_decode_or_fail(fields in proptest::collection::vec(field(), 0..12)) {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("Action", "X")
+                .extend_pairs(fields)
+                .finish();
+            check_bounded(&body)?;
+        }
+
+        #[test]
+        fn encoding_any_names_never_panics(
+            params in proptest::collection::btree_map("\\PC{0,8}", tree(), 0..5),
+            operation in "\\PC{0,8}",
+        ) {
+            let params: Map<String, Value> = params.into_iter().collect();
+            for protocol in [Protocol::Ec2, Protocol::Query] {
+                check_bounded(&encode(protocol, &operation, "v", &params))?;
+            }
         }
     }
 }
