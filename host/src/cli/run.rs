@@ -646,3 +646,33 @@ async fn wait_for_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_endpoints_are_read_or_refused_by_name() {
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1.5m"), Ok(3 << 19));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        for bad in ["", "MiB", "8 parsecs", "-1", "0"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+        assert!(endpoint_url("http://127.0.0.1:4566").is_ok());
+        assert!(endpoint_url("https://ec2.example.test/").is_ok());
+        let e = endpoint_url("127.0.0.1:5055").unwrap_err();
+        assert!(e.contains("needs a scheme") && e.contains("http://127.0.0.1:5055"), "{e}");
+        assert!(endpoint_url("ftp://host/").unwrap_err().contains("http or https"));
+    }
+
+    #[test]
+    fn org_errors_say_what_is_wrong_with_the_organisation() {
+        use crate::cloud::ApiError;
+        let not_in_use = ApiError::new("AWSOrganizationsNotInUseException", 400, "not in use");
+        assert!(org_error("111122223333", &not_in_use).contains("111122223333 is not in an organisation"));
+        let denied = ApiError::new("AccessDeniedException", 400, "no");
+        assert!(org_error("111122223333", &denied).contains("management account"));
+    }
+}
