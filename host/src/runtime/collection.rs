@@ -61,7 +61,7 @@ pub fn check(raw: wit::Collection, limits: OutputLimits) -> Result<Collection, R
     let mut records = Vec::with_capacity(raw.records.len());
     for (i, text) in raw.records.into_iter().enumerate() {
         if !text.trim_start().starts_with('{') {
-            return Err(invalid(format!("record {i} is not a JSON object: {}", clip(&text, 40))));
+            return Err(invalid(format!("record {i} is not a JSON object: {}", cut(&text, 40))));
         }
         if nesting_exceeds(&text, MAX_RECORD_DEPTH) {
             return Err(invalid(format!("record {i} is nested more than {MAX_RECORD_DEPTH} levels deep")));
@@ -89,23 +89,20 @@ pub fn check(raw: wit::Collection, limits: OutputLimits) -> Result<Collection, R
 
 /// A reason as a plugin gave it, cut to size.
 pub fn reason(raw: wit::Reason) -> Reason {
-    Reason { code: cut(raw.code, MAX_REASON_CODE), message: cut(raw.message, MAX_REASON_BYTES) }
+    Reason { code: cut(&raw.code, MAX_REASON_CODE), message: cut(&raw.message, MAX_REASON_BYTES) }
 }
 
-/// Cuts `s` to at most `max` bytes on a character boundary, saying how
-/// much was dropped.
-pub fn cut(mut s: String, max: usize) -> String {
+/// At most `max` bytes of `s`, cut on a character boundary and saying
+/// how long it was when something was dropped.
+pub fn cut(s: &str, max: usize) -> String {
     if s.len() <= max {
-        return s;
+        return s.to_owned();
     }
-    let dropped = s.len();
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s.truncate(end);
-    s.push_str(&format!("… ({} in all)", human_bytes(dropped as u64)));
-    s
+    format!("{}… ({} in all)", &s[..end], human_bytes(s.len() as u64))
 }
 
 /// True when `json` nests objects and arrays deeper than `max`. A linear
@@ -135,14 +132,6 @@ fn nesting_exceeds(json: &str, max: usize) -> bool {
         }
     }
     false
-}
-
-fn clip(s: &str, chars: usize) -> String {
-    let mut out: String = s.chars().take(chars).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// `1.5 MiB`, `512 B`, `1 TiB`.
