@@ -8,6 +8,7 @@ mod bindings;
 mod cache;
 mod collection;
 mod guest_output;
+mod memory;
 mod plugin;
 mod task;
 
@@ -21,6 +22,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 pub use cache::CompileCache;
 pub use collection::{DEFAULT_MAX_OUTPUT, MAX_REASON_BYTES, MAX_RECORD_DEPTH, MAX_TOTALS, OutputLimits, human_bytes};
 pub use guest_output::OUTPUT_BUDGET;
+pub use memory::{DEFAULT_LARGE_TASKS, DEFAULT_SMALL_GROWTH, MemoryBudget};
 pub use plugin::{Collection, Plugin, PluginInfo, Reason, Scope, TaskOutcome, WORLD_VERSION};
 use task::TaskState;
 
@@ -45,6 +47,10 @@ pub struct RuntimeConfig {
     pub info_timeout: Duration,
     /// Bounds on what one task may return.
     pub output_limits: OutputLimits,
+    /// Growth a task may make past its initial memory without a permit.
+    pub small_growth: usize,
+    /// Tasks that may grow past that at once (see [`MemoryBudget`]).
+    pub large_tasks: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -56,6 +62,8 @@ impl Default for RuntimeConfig {
             pooling: true,
             info_timeout: Duration::from_secs(5),
             output_limits: OutputLimits::default(),
+            small_growth: DEFAULT_SMALL_GROWTH,
+            large_tasks: DEFAULT_LARGE_TASKS,
         }
     }
 }
@@ -134,7 +142,7 @@ pub enum LoadError {
 pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<TaskState>>,
-    memory_limit: usize,
+    memory: Arc<MemoryBudget>,
     cache: Option<CompileCache>,
     pooling: bool,
     info_timeout: Duration,
@@ -163,7 +171,7 @@ impl Runtime {
         Ok(Self {
             engine,
             linker: Arc::new(linker),
-            memory_limit: config.memory_limit,
+            memory: Arc::new(MemoryBudget::new(config.memory_limit, config.small_growth, config.large_tasks)),
             cache: config.cache,
             pooling,
             info_timeout: config.info_timeout,

@@ -14,7 +14,8 @@ use super::bindings::trawl::collector::types as wit;
 use super::bindings::{Collector, CollectorPre};
 use super::collection::{self, human_bytes};
 use super::guest_output::Speaker;
-use super::task::{MemoryLimitExceeded, TaskState};
+use super::memory::{MemoryLimitExceeded, TaskMemory};
+use super::task::TaskState;
 use super::{LoadError, Runtime};
 use crate::cloud::{CloudClient, Permissions, Session};
 use crate::targets::Target;
@@ -128,7 +129,8 @@ impl Plugin {
 
         let speaker = Speaker::new(&source, "-", "-");
         let budget = runtime.info_timeout;
-        let mut store = runtime.store(TaskState::new(None, speaker, runtime.memory_limit), Instant::now() + budget);
+        let mut store = runtime
+            .store(TaskState::new(None, speaker, TaskMemory::new(runtime.memory.clone())), Instant::now() + budget);
         let info = async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance.trawl_collector_plugin().call_info(&mut store).await
@@ -157,7 +159,7 @@ impl Plugin {
     pub async fn collect(&self, target: &Target, client: Arc<CloudClient>, cpu_deadline: Instant) -> TaskOutcome {
         let session = Session::new(client, target.clone(), self.permissions.clone());
         let speaker = Speaker::new(&self.info.name, &target.account_id, &target.region);
-        let state = TaskState::new(Some(session), speaker, self.runtime.memory_limit);
+        let state = TaskState::new(Some(session), speaker, TaskMemory::new(self.runtime.memory.clone()));
         let mut store = self.runtime.store(state, cpu_deadline);
         let wit_target = wit::Target {
             account_id: target.account_id.clone(),
@@ -196,7 +198,7 @@ impl Runtime {
     /// and traps once `cpu_deadline` has passed.
     fn store(&self, state: TaskState, cpu_deadline: Instant) -> Store<TaskState> {
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| s);
+        store.limiter_async(|s| s);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             if Instant::now() >= cpu_deadline { Err(CpuDeadline.into()) } else { Ok(UpdateDeadline::Yield(1)) }

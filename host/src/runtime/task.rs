@@ -2,18 +2,20 @@
 //!
 //! A [`TaskState`] lives in a fresh `Store` for exactly one `collect` call.
 //! It holds the WASI context (nothing granted: no files, no environment, no
-//! sockets, output to the host log), the memory limiter, and the
+//! sockets, output to the host log), its standing with the run's memory
+//! budget, and the
 //! [`Session`] through which the `cloud` import reaches the backend.
 
 use std::sync::Arc;
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
-use wasmtime::{ResourceLimiter, Result as WasmResult};
+use wasmtime::{ResourceLimiterAsync, Result as WasmResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::Collector;
 use super::bindings::trawl::collector::{cloud, log, types};
 use super::guest_output::{GuestOutput, Speaker};
+use super::memory::TaskMemory;
 use crate::cloud::{ApiError, Session};
 
 /// Most random bytes one `get-random-bytes` call may ask for: plenty for
@@ -26,20 +28,20 @@ pub struct TaskState {
     table: ResourceTable,
     session: Option<Session>,
     speaker: Arc<Speaker>,
-    memory_limit: usize,
+    memory: TaskMemory,
     table_limit: usize,
 }
 
 impl TaskState {
     /// State for a task of `speaker.plugin`; `session` is None while the
     /// host only asks the plugin for its info.
-    pub fn new(session: Option<Session>, speaker: Arc<Speaker>, memory_limit: usize) -> Self {
+    pub fn new(session: Option<Session>, speaker: Arc<Speaker>, memory: TaskMemory) -> Self {
         let wasi = WasiCtx::builder()
             .stdout(GuestOutput::new(speaker.clone(), "stdout"))
             .stderr(GuestOutput::new(speaker.clone(), "stderr"))
             .max_random_size(MAX_RANDOM_BYTES)
             .build();
-        Self { wasi, table: ResourceTable::new(), session, speaker, memory_limit, table_limit: 100_000 }
+        Self { wasi, table: ResourceTable::new(), session, speaker, memory, table_limit: 100_000 }
     }
 }
 
@@ -49,30 +51,13 @@ impl WasiView for TaskState {
     }
 }
 
-/// The error a plugin sees when its memory would grow past the limit; it
-/// traps the instance with a message naming the limit.
-#[derive(Debug, thiserror::Error)]
-#[error("plugin exceeded its memory limit of {limit_mib} MiB (asked for {asked_mib} MiB)")]
-pub struct MemoryLimitExceeded {
-    /// The limit.
-    pub limit_mib: usize,
-    /// What the plugin asked for.
-    pub asked_mib: usize,
-}
-
-impl ResourceLimiter for TaskState {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> WasmResult<bool> {
-        if desired > self.memory_limit {
-            return Err(MemoryLimitExceeded {
-                limit_mib: self.memory_limit >> 20,
-                asked_mib: desired.div_ceil(1 << 20),
-            }
-            .into());
-        }
-        Ok(true)
+#[async_trait::async_trait]
+impl ResourceLimiterAsync for TaskState {
+    async fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> WasmResult<bool> {
+        self.memory.grow(current, desired).await
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> WasmResult<bool> {
+    async fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> WasmResult<bool> {
         Ok(desired <= self.table_limit)
     }
 }
