@@ -32,6 +32,13 @@ fn silent_listener() -> String {
 /// A loopback server answering every request with `status` and an HTML
 /// page, as a proxy or a web server in the way would.
 fn html_server(status: &str) -> String {
+    let body = "<!DOCTYPE html>\n<html>\n<head>\n  <title>501 Not Implemented</title>\n</head>\n<body>\n\
+                <h1>Not Implemented</h1>\n<p>The proxy cannot do that.</p>\n</body>\n</html>\n";
+    fixed_server(status, body.to_owned())
+}
+
+/// A loopback server answering every request with `status` and `body`.
+fn fixed_server(status: &str, body: String) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let status = status.to_owned();
@@ -39,8 +46,6 @@ fn html_server(status: &str) -> String {
         for mut stream in listener.incoming().flatten() {
             let mut buf = [0u8; 65536];
             let _ = stream.read(&mut buf);
-            let body = "<!DOCTYPE html>\n<html>\n<head>\n  <title>501 Not Implemented</title>\n</head>\n<body>\n\
-                        <h1>Not Implemented</h1>\n<p>The proxy cannot do that.</p>\n</body>\n</html>\n";
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -84,6 +89,14 @@ fn an_html_answer_is_one_line_with_its_status_and_title() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("501") && stderr.contains("Not Implemented"), "{stderr}");
     assert!(!stderr.contains("<html") && !stderr.contains("<body"), "{stderr}");
+}
+
+#[test]
+fn an_endpoint_that_sends_too_much_is_cut_off() {
+    let url = fixed_server("200 OK", "x".repeat(40 << 20));
+    let (status, stderr, _) = run_at(&url, &["--max-attempts", "1"]);
+    assert_eq!(status, Some(EXIT_INPUT), "{stderr}");
+    assert!(stderr.contains("trawl.ResponseTooLarge") && stderr.contains("larger than 32 MiB"), "{stderr}");
 }
 
 #[test]

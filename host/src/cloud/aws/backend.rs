@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -24,6 +24,11 @@ use crate::cloud::{ApiCall, ApiError, Backend, CloudClient, Target};
 /// How long a TCP connection may take to open: a host that drops
 /// packets fails here rather than at the call timeout.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The largest answer read: AWS pages are a few MiB at most, and a server
+/// that sends more (a hostile endpoint, a misdirected download) must not
+/// fill the host's memory.
+const MAX_RESPONSE_BYTES: usize = 32 << 20;
 
 /// Real AWS (or anything speaking its protocols at `endpoint_url`).
 pub struct AwsBackend {
@@ -101,12 +106,19 @@ impl AwsBackend {
         let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (error_type, request_id) = (header("x-amzn-errortype"), header("x-amzn-requestid"));
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| ApiError::new("trawl.ConnectionError", 0, format_args!("{uri}: reading the answer: {e}")))?
-            .to_bytes();
+        let bytes = match Limited::new(response.into_body(), MAX_RESPONSE_BYTES).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(e) if e.is::<LengthLimitError>() => {
+                return Err(ApiError::new(
+                    "trawl.ResponseTooLarge",
+                    status,
+                    format_args!("{uri}: the answer is larger than {} MiB", MAX_RESPONSE_BYTES >> 20),
+                ));
+            }
+            Err(e) => {
+                return Err(ApiError::new("trawl.ConnectionError", 0, format_args!("{uri}: reading the answer: {e}")));
+            }
+        };
         let text = String::from_utf8_lossy(&bytes);
         if !(200..300).contains(&status) {
             let mut e = error::parse(service.protocol, status, &text, error_type.as_deref());
