@@ -1,6 +1,8 @@
 //! The `host` command line: `run`, `inspect` and `sim export`.
 
+mod aws;
 mod run;
+mod sim;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -108,7 +110,7 @@ struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     #[command(flatten)]
-    sim: run::SimArgs,
+    sim: sim::SimArgs,
 }
 
 /// Parses the command line, runs it, and maps errors to exit codes.
@@ -182,7 +184,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(path) => crate::config::RunConfig::from_file(path).map_err(InputError::from)?,
         None => crate::config::RunConfig::default(),
     };
-    let (_, cloud) = run::simulated_cloud(&sim, file.sim, std::time::Duration::from_secs(30))?;
+    let (_, cloud) = sim::simulated_cloud(&sim, file.sim, std::time::Duration::from_secs(30))?;
     let listener = tokio::net::TcpListener::bind((host, port))
         .await
         .map_err(|e| InputError::from(format!("cannot listen on {host}:{port}: {e}")))?;

@@ -10,15 +10,13 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 use tokio_util::sync::CancellationToken;
 
-use super::InputError;
-use crate::cloud::aws::credentials::caller_target;
-use crate::cloud::aws::{Access, AwsBackend, CredentialStore};
-use crate::cloud::sim::{OrgSpec, Organization, Pressure, SimCloud, demo};
 use futures::StreamExt;
-use serde_json::json;
 
-use crate::cloud::{ApiCall, CloudClient, RetryPolicy, Target};
-use crate::config::{self, AccountConfig, RunConfig, SimConfig, parse_duration};
+use super::InputError;
+use super::aws::{AwsSpec, aws_accounts, aws_backend, endpoint_url};
+use super::sim::{SimArgs, simulated_cloud};
+use crate::cloud::{CloudClient, RetryPolicy, Target};
+use crate::config::{self, RunConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::report::{Report, TargetResult, json, jsonl, table};
@@ -117,39 +115,6 @@ pub struct RunArgs {
     sim: SimArgs,
 }
 
-/// The simulated cloud's flags, shared by `host run` and `host sim serve`;
-/// each overrides the `[sim]` key of the same name in `--config`.
-#[derive(Debug, clap::Args)]
-pub struct SimArgs {
-    /// Simulate this organisation (a JSON fixture; see `host sim export`).
-    #[arg(long, value_name = "FILE", conflicts_with = "sim_generate")]
-    pub fixture: Option<PathBuf>,
-    /// Simulate a generated organisation: accounts=N,regions=N,volumes=N,seed=N.
-    #[arg(long, value_name = "SPEC")]
-    sim_generate: Option<OrgSpec>,
-    /// Simulated latency: MEDIAN[,P99], e.g. 20ms,120ms.
-    #[arg(long, value_name = "MEDIAN[,P99]", value_delimiter = ',', value_parser = parse_duration)]
-    sim_latency: Vec<Duration>,
-    /// Fraction of simulated calls answered with a 5xx error.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
-    sim_error_rate: Option<f64>,
-    /// Fraction of simulated calls answered past the call timeout.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
-    sim_slow_rate: Option<f64>,
-    /// Accounts whose simulated credentials fail, comma-separated ids.
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    sim_broken: Vec<String>,
-    /// Server-side bucket override in the simulator, like --rate-limit.
-    #[arg(long, value_name = "SPEC")]
-    sim_limit: Vec<Override>,
-    /// Turn the simulator's server-side throttling off.
-    #[arg(long)]
-    no_sim_throttling: bool,
-    /// Seed of simulated latency and faults [default: 1].
-    #[arg(long)]
-    sim_seed: Option<u64>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     /// Tables for people.
@@ -188,23 +153,6 @@ fn parse_size(s: &str) -> Result<usize, String> {
     Ok(bytes as usize)
 }
 
-/// An endpoint URL the AWS backend can sign for: http(s)://HOST[:PORT][/PATH].
-fn endpoint_url(s: &str) -> Result<String, String> {
-    let uri: http::Uri = s.parse().map_err(|e| format!("{s:?} is not a URL: {e}"))?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(s.to_owned()),
-        (None, _) | (_, None) => Err(format!("{s:?} needs a scheme and a host, e.g. http://{s}")),
-        (Some(other), _) => Err(format!("{s:?}: the scheme must be http or https, not {other}")),
-    }
-}
-
-fn fraction(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
-        _ => Err(format!("{s:?} is not a fraction between 0 and 1")),
-    }
-}
-
 /// A run with the config file and the flags resolved.
 struct RunSpec {
     selection: Selection,
@@ -213,15 +161,6 @@ struct RunSpec {
     limits: Limits,
     seed: u64,
     aws: AwsSpec,
-}
-
-/// How an AWS run reaches its accounts.
-struct AwsSpec {
-    profile: Option<String>,
-    role_name: Option<String>,
-    external_id: Option<String>,
-    org: bool,
-    listed: Vec<AccountConfig>,
 }
 
 impl RunSpec {
@@ -267,200 +206,6 @@ impl RunSpec {
             return Err(InputError::from("--external-id needs --role-name"));
         }
         Ok(Self { selection, scheduler, retry, limits, seed: args.seed.or(file.seed).unwrap_or(1), aws })
-    }
-}
-
-/// The simulated cloud the flags and the `[sim]` section describe, and
-/// its accounts. `slow_default` is how late a slow answer comes when the
-/// config does not say (just past the call timeout).
-pub fn simulated_cloud(
-    args: &SimArgs,
-    sim: SimConfig,
-    slow_default: Duration,
-) -> anyhow::Result<(Vec<targets::AccountInfo>, SimCloud)> {
-    let org = match (&args.fixture, &args.sim_generate, sim.fixture, sim.generate) {
-        (Some(path), ..) => Organization::from_file(path).map_err(InputError::from)?,
-        (None, Some(spec), ..) => spec.generate(),
-        (None, None, Some(path), _) => Organization::from_file(&path).map_err(InputError::from)?,
-        (None, None, None, Some(spec)) => {
-            spec.parse::<OrgSpec>().map_err(|e| InputError::from(format!("[sim] generate: {e}")))?.generate()
-        }
-        (None, None, None, None) => demo(),
-    };
-    let mut sim_rules = config::overrides(&sim.rules).map_err(InputError::from)?;
-    sim_rules.extend(args.sim_limit.iter().cloned());
-    let latency_median = args.sim_latency.first().copied().or(sim.latency).unwrap_or_default();
-    let pressure = Pressure {
-        throttling: !args.no_sim_throttling && sim.throttling.unwrap_or(true),
-        limits: sim_rules,
-        latency_median,
-        latency_p99: args.sim_latency.get(1).copied().or(sim.latency_p99).unwrap_or(latency_median),
-        error_rate: args.sim_error_rate.or(sim.error_rate).unwrap_or(0.0),
-        slow_rate: args.sim_slow_rate.or(sim.slow_rate).unwrap_or(0.0),
-        slow_by: sim.slow_by.unwrap_or(slow_default),
-        broken_accounts: if args.sim_broken.is_empty() {
-            sim.broken_accounts.unwrap_or_default()
-        } else {
-            args.sim_broken.clone()
-        },
-        seed: args.sim_seed.or(sim.seed).unwrap_or(1),
-    };
-    Ok((targets::accounts_of(&org), SimCloud::with_pressure(org, pressure)))
-}
-
-/// The AWS backend: the caller's credentials from the chain (checked now),
-/// and each listed account's profile or role.
-async fn aws_backend(spec: &AwsSpec, endpoint_url: Option<String>) -> anyhow::Result<AwsBackend> {
-    let mut store = CredentialStore::from_chain(spec.profile.as_deref()).await.map_err(InputError::from)?;
-    for account in &spec.listed {
-        let access = match (&account.profile, &account.role) {
-            (Some(profile), _) => Access::Profile(profile.clone()),
-            (None, Some(role)) => Access::role(&account.id, role, account.external_id.clone()),
-            (None, None) => continue,
-        };
-        store.set_account(&account.id, access).await.map_err(InputError::from)?;
-    }
-    if let Some(role) = &spec.role_name {
-        store.set_default_role(role.clone(), spec.external_id.clone());
-    }
-    store.check_caller().await.map_err(InputError::from)?;
-    Ok(AwsBackend::new(store, endpoint_url)?)
-}
-
-/// Accounts whose regions are discovered at once.
-const DISCOVERY_CONCURRENCY: usize = 16;
-
-/// The accounts of an AWS run and their regions: `--org` lists the
-/// organisation's active accounts; else the `[[account]]` entries; else,
-/// with a role, the ids in `--accounts`; else the caller's own account.
-/// `--regions all` (or none, or a glob) asks each account's
-/// `ec2:DescribeRegions`; an account that cannot answer gets us-east-1, so
-/// its failure shows up as its target's outcome. Every call goes through
-/// `client`: limited, retried and counted like the plugins' calls.
-async fn aws_accounts(
-    aws: &AwsBackend,
-    client: &CloudClient,
-    spec: &AwsSpec,
-    selection: &mut Selection,
-) -> anyhow::Result<Vec<targets::AccountInfo>> {
-    let call = |service: &str, operation: &str, params: serde_json::Value| ApiCall {
-        service: service.into(),
-        operation: operation.into(),
-        params: params.as_object().cloned().unwrap_or_default(),
-    };
-    let me: serde_json::Value = serde_json::from_str(
-        &client
-            .call(&caller_target(""), &call("sts", "GetCallerIdentity", json!({})))
-            .await
-            .map_err(|e| InputError::from(format!("cannot tell which account the credentials belong to: {e}")))?,
-    )?;
-    let caller = me["Account"].as_str().unwrap_or_default().to_owned();
-    aws.credentials().set_caller_account(&caller);
-    let ids: Vec<(String, String)> = if spec.org {
-        let mut accounts = Vec::new();
-        let mut params = json!({});
-        let accounts = loop {
-            let page: serde_json::Value = serde_json::from_str(
-                &client
-                    .call(&caller_target(&caller), &call("organizations", "ListAccounts", params.clone()))
-                    .await
-                    .map_err(|e| InputError::from(org_error(&caller, &e)))?,
-            )?;
-            for a in page["Accounts"].as_array().into_iter().flatten() {
-                let (id, name) = (a["Id"].as_str().unwrap_or_default(), a["Name"].as_str().unwrap_or_default());
-                if a["Status"] == "SUSPENDED" {
-                    tracing::info!(account = id, "skipping suspended account");
-                } else {
-                    accounts.push((id.to_owned(), name.to_owned()));
-                }
-            }
-            match page["NextToken"].as_str() {
-                Some(token) => params["NextToken"] = token.into(),
-                None => break accounts,
-            }
-        };
-        if accounts.is_empty() {
-            return Err(InputError::from(format!(
-                "--org: the organisation of account {caller} has no active accounts"
-            )));
-        }
-        accounts
-    } else if !spec.listed.is_empty() {
-        spec.listed.iter().map(|a| (a.id.clone(), a.name.clone().unwrap_or_else(|| a.id.clone()))).collect()
-    } else if spec.role_name.is_some() {
-        let ids = &selection.accounts;
-        if ids.is_empty() || ids.iter().any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(InputError::from(
-                "with --role-name, --accounts lists the 12-digit ids of the accounts to collect (or use --org or [[account]] entries)",
-            ));
-        }
-        ids.iter().map(|id| (id.clone(), id.clone())).collect()
-    } else {
-        selection.accounts.clear();
-        vec![(caller.clone(), caller.clone())]
-    };
-    // Collecting a member account with the caller's credentials would
-    // report the caller's resources under the member's id.
-    if let Some((id, _)) = ids.iter().find(|(id, _)| *id != caller && !aws.credentials().has_access(id)) {
-        return Err(InputError::from(format!(
-            "account {id} has no way in: give its [[account]] a role or a profile, or pass --role-name"
-        )));
-    }
-    let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all" || r.contains('*'));
-    // Region discovery, a few accounts at a time (it may assume each
-    // account's role first).
-    let listed = selection.regions.clone();
-    let accounts: Vec<targets::AccountInfo> = futures::stream::iter(ids)
-        .map(|(id, name)| {
-            let listed = listed.clone();
-            async move {
-                let mut regions = listed;
-                if all_regions {
-                    let target =
-                        Target { account_id: id.clone(), account_name: name.clone(), region: "us-east-1".into() };
-                    let answer = client.call(&target, &call("ec2", "DescribeRegions", json!({}))).await;
-                    regions = match answer.map(|a| serde_json::from_str::<serde_json::Value>(&a)) {
-                        Ok(Ok(answer)) => answer["regionInfo"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|r| r["regionName"].as_str().map(str::to_owned))
-                            .collect(),
-                        failed => {
-                            let why = match failed {
-                                Err(e) => e.to_string(),
-                                Ok(Err(e)) => e.to_string(),
-                                Ok(Ok(_)) => unreachable!(),
-                            };
-                            tracing::warn!(account = %id, "cannot list regions ({why}); collecting us-east-1 only");
-                            vec!["us-east-1".into()]
-                        }
-                    };
-                }
-                regions.sort();
-                targets::AccountInfo { name, id, regions }
-            }
-        })
-        .buffered(DISCOVERY_CONCURRENCY)
-        .collect()
-        .await;
-    if selection.regions.iter().any(|r| r == "all") {
-        selection.regions.clear();
-    }
-    Ok(accounts)
-}
-
-/// Why `--org` cannot list accounts, in one line.
-fn org_error(caller: &str, e: &crate::cloud::ApiError) -> String {
-    match e.code.as_str() {
-        "AWSOrganizationsNotInUseException" => {
-            format!("--org: account {caller} is not in an organisation (AWS Organizations is not in use)")
-        }
-        "AccessDeniedException" | "AccessDenied" => format!(
-            "--org: account {caller} may not list the organisation's accounts; run from the management account \
-             or a delegated administrator ({e})"
-        ),
-        _ => format!("--org: cannot list the organisation's accounts: {e}"),
     }
 }
 
@@ -649,6 +394,7 @@ async fn wait_for_signal() {
 
 #[cfg(test)]
 mod tests {
+    use super::super::aws::org_error;
     use super::*;
 
     #[test]
