@@ -54,6 +54,8 @@ pub struct RunConfig {
     /// `[[account]]`: the accounts of an AWS run and how each is reached.
     #[serde(default, rename = "account")]
     pub account_list: Vec<AccountConfig>,
+    /// Collect from AWS instead of the simulated cloud.
+    pub aws: Option<bool>,
     /// The AWS profile of the caller's credentials.
     pub profile: Option<String>,
     /// Role assumed in accounts that do not say how they are reached.
@@ -249,6 +251,9 @@ pub fn overrides(rules: &BTreeMap<String, RuleConfig>) -> Result<Vec<Override>, 
 
 /// Parses `90s`, `5m`, `250ms` or a plain number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    if s.trim().starts_with('-') {
+        return Err(format!("{s:?} is negative: a duration is 0 or more, e.g. 90s, 5m, 250ms"));
+    }
     if let Ok(secs) = s.trim().parse::<f64>() {
         // `try_`: a number too large for a `Duration` (`1e300`) is an error.
         return Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is not a duration"));

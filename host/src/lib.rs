@@ -20,4 +20,5 @@ pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod scheduler;
+pub mod suggest;
 pub mod targets;

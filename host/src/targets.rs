@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::cloud::sim::Organization;
 use crate::runtime::Scope;
+use crate::suggest::did_you_mean;
 
 /// One place a plugin runs: an account in a region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -53,18 +54,22 @@ pub struct Selection {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectionError {
     /// No account has this id or name.
-    #[error("unknown account {name:?}; the organisation has: {known}")]
+    #[error("unknown account {name:?}{hint}; the organisation has: {known}")]
     UnknownAccount {
         /// What the operator typed.
         name: String,
+        /// A close match, as ` (did you mean "x"?)`, or nothing.
+        hint: String,
         /// The ids and names that exist.
         known: String,
     },
     /// No account has this region enabled (or it is not a region at all).
-    #[error("unknown region {name:?}; the organisation's accounts have: {known}")]
+    #[error("unknown region {name:?}{hint}; the organisation's accounts have: {known}")]
     UnknownRegion {
         /// What the operator typed.
         name: String,
+        /// A close match, as ` (did you mean "x"?)`, or nothing.
+        hint: String,
         /// The regions that exist.
         known: String,
     },
@@ -138,10 +143,20 @@ fn choose_accounts<'a>(accounts: &'a [AccountInfo], wanted: &[String]) -> Result
     wanted
         .iter()
         .map(|w| {
-            accounts.iter().find(|a| &a.id == w || &a.name == w).ok_or_else(|| SelectionError::UnknownAccount {
-                name: w.clone(),
-                known: accounts.iter().map(|a| format!("{} ({})", a.id, a.name)).collect::<Vec<_>>().join(", "),
-            })
+            if let Some(exact) = accounts.iter().find(|a| &a.id == w || &a.name == w) {
+                return Ok(exact);
+            }
+            // Names are labels: one that differs only in case is the same
+            // account, when no other account matches that way.
+            let mut folded = accounts.iter().filter(|a| a.name.eq_ignore_ascii_case(w));
+            match (folded.next(), folded.next()) {
+                (Some(only), None) => Ok(only),
+                _ => Err(SelectionError::UnknownAccount {
+                    name: w.clone(),
+                    hint: did_you_mean(w, accounts.iter().flat_map(|a| [a.name.as_str(), a.id.as_str()])),
+                    known: accounts.iter().map(|a| format!("{} ({})", a.id, a.name)).collect::<Vec<_>>().join(", "),
+                }),
+            }
         })
         .collect()
 }
@@ -172,6 +187,7 @@ fn choose_regions(accounts: &[&AccountInfo], wanted: &[String]) -> Result<Option
         if matching.is_empty() {
             return Err(SelectionError::UnknownRegion {
                 name: w.clone(),
+                hint: did_you_mean(w, known.iter().map(|s| s.as_str())),
                 known: known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
             });
         }
@@ -269,10 +285,17 @@ mod tests {
         let e = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap_err();
         assert_eq!(
             e.to_string(),
-            r#"unknown region "eu-west-9"; the organisation's accounts have: eu-west-1, us-east-1"#
+            r#"unknown region "eu-west-9" (did you mean "eu-west-1"?); the organisation's accounts have: eu-west-1, us-east-1"#
         );
         let sel = Selection { accounts: vec!["zz".into()], ..Selection::default() };
         let e = expand(&org(), &sel, Scope::Regional, "us-east-1", 0).unwrap_err();
         assert!(e.to_string().contains("111111111111 (a)"), "{e}");
+    }
+
+    #[test]
+    fn account_names_match_whatever_their_case() {
+        let sel = Selection { accounts: vec!["A".into()], ..Selection::default() };
+        let t = expand(&org(), &sel, Scope::Account, "us-east-1", 0).unwrap();
+        assert_eq!(t.iter().map(|t| t.account_name.as_str()).collect::<Vec<_>>(), ["a"]);
     }
 }

@@ -6,6 +6,9 @@
 //!   `trawl-test-` prefix).
 //! - `bench`: builds the plugins and runs the benchmarks in release mode:
 //!   per-task overhead, and a run shaped by AWS's rate limits.
+//! - `man`: the manual page and the shell completions, from the host's
+//!   own command definitions, into `target/man/host.1` and
+//!   `target/completions/`.
 //! - `bench-seed [SIZES]`: the seed's boto3 `parallel_collect` against
 //!   `host run --aws` on `host sim serve`, at 200 and 1,000 targets (or
 //!   the SIZES given), at the defaults and with STS raised (needs `pip
@@ -28,7 +31,8 @@ fn main() -> ExitCode {
         }),
         "bench" => build_plugins().and_then(|_| bench()),
         "bench-seed" => build_plugins().and_then(|_| bench_seed()),
-        _ => Err("usage: cargo xtask plugins | bench | bench-seed [SIZES]".to_owned()),
+        "man" => man(),
+        _ => Err("usage: cargo xtask plugins | bench | bench-seed [SIZES] | man".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -125,4 +129,32 @@ fn bench_seed() -> Result<(), String> {
         .status()
         .map_err(|e| format!("running python3: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("the seed benchmark failed ({status})")) }
+}
+
+fn man() -> Result<(), String> {
+    let root = workspace_root();
+    let status = cargo()
+        .current_dir(&root)
+        .args(["build", "--quiet", "--package", "trawl-host", "--bin", "host"])
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the host failed ({status})"));
+    }
+    let host = root.join("target/debug/host");
+    let write = |args: &[&str], dest: PathBuf| -> Result<(), String> {
+        let out = Command::new(&host).args(args).output().map_err(|e| format!("running host: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("host {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+        }
+        std::fs::create_dir_all(dest.parent().expect("a file in a folder")).map_err(|e| e.to_string())?;
+        std::fs::write(&dest, out.stdout).map_err(|e| format!("{}: {e}", dest.display()))?;
+        println!("{}", dest.display());
+        Ok(())
+    };
+    write(&["man"], root.join("target/man/host.1"))?;
+    for (shell, file) in [("bash", "host.bash"), ("zsh", "_host"), ("fish", "host.fish")] {
+        write(&["completions", shell], root.join("target/completions").join(file))?;
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@ mod aws;
 mod run;
 mod sim;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +14,10 @@ use crate::cloud::sim::demo;
 use crate::report::terminal::clip;
 use crate::runtime::{Runtime, RuntimeConfig};
 
-const EXIT_CODES: &str = "\
+/// The exit statuses, for `--help` (a macro so `concat!` can use it).
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit status:
   0    every target succeeded or was skipped (or the join policy held)
   1    internal error
@@ -23,7 +26,26 @@ Exit status:
   4    more failures than --max-failures; the run was stopped
   5    fewer successes than --min-success
   6    --deadline passed before every target finished
-  130  interrupted (Ctrl-C or SIGTERM); finished results were still written";
+  130  interrupted (Ctrl-C or SIGTERM); finished results were still written"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+/// `host run --help`: examples, then the exit codes.
+const RUN_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  host run plugins/ebs.wasm                        the demo cloud (simulated, offline)
+  host run ebs.wasm -o json > ebs.json             one JSON document
+  host run ebs.wasm --aws --profile audit --regions eu-west-1,us-east-1
+  host run ebs.wasm --aws --org --role-name OrgAuditRole --regions all
+  host run ebs.wasm --aws --endpoint-url http://127.0.0.1:4566    moto, host sim serve
+  host run ebs.wasm --config trawl.toml --max-failures 3
+
+",
+    exit_codes!()
+);
 
 /// Process exit codes for outcomes that are not a policy verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +93,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run collector plugins over the organisation's accounts and regions.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = RUN_EXAMPLES)]
     Run(Box<run::RunArgs>),
     /// Show what a plugin declares: name, scope, permissions, columns.
     Inspect {
@@ -86,6 +108,15 @@ enum Command {
         #[command(subcommand)]
         command: SimCommand,
     },
+    /// Print a shell completion script, e.g. `host completions bash >
+    /// /etc/bash_completion.d/host`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `host man > host.1`.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,7 +158,7 @@ pub fn main() -> ExitCode {
             return Exit::Internal.into();
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    match runtime.block_on(dispatch(cli.command, cli.quiet)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -152,23 +183,45 @@ fn usage_error(e: clap::Error) -> ExitCode {
     Exit::Input.into()
 }
 
+/// The log on stderr: trawl's own lines at the chosen level, libraries'
+/// (aws-config, hyper, wasmtime) only from `-vv` on or through
+/// `TRAWL_LOG`; colours only on a terminal and never with `NO_COLOR`.
 fn init_logging(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
+        (true, _) => "trawl_host=error,trawl=error",
+        (false, 0) => "trawl_host=warn,trawl=warn",
+        (false, 1) => "trawl_host=info,trawl=info",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("TRAWL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(crate::progress::LogWriter).with_target(false).init();
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(crate::progress::LogWriter)
+        .with_target(false)
+        .with_ansi(colour)
+        .init();
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+async fn dispatch(command: Command, quiet: bool) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Run(args) => run::run(*args).await,
+        Command::Run(args) => run::run(*args, quiet).await,
         Command::Inspect { plugin, json } => inspect(plugin, json).await.map(Into::into),
         Command::Sim { command: SimCommand::Serve(args) } => serve(*args).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "host",
+                &mut std::io::stdout(),
+            );
+            Ok(Exit::Success.into())
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
+            Ok(Exit::Success.into())
+        }
         Command::Sim { command: SimCommand::Export } => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &demo())?;
@@ -184,7 +237,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(path) => crate::config::RunConfig::from_file(path).map_err(InputError::from)?,
         None => crate::config::RunConfig::default(),
     };
-    let (_, cloud) = sim::simulated_cloud(&sim, file.sim, std::time::Duration::from_secs(30))?;
+    let (_, cloud, _) = sim::simulated_cloud(&sim, file.sim, std::time::Duration::from_secs(30))?;
     let listener = tokio::net::TcpListener::bind((host, port))
         .await
         .map_err(|e| InputError::from(format!("cannot listen on {host}:{port}: {e}")))?;

@@ -11,10 +11,11 @@ use clap::ValueEnum;
 use tokio_util::sync::CancellationToken;
 
 use futures::StreamExt;
+use serde_json::json;
 
 use super::InputError;
 use super::aws::{AwsSpec, aws_accounts, aws_backend, endpoint_url};
-use super::sim::{SimArgs, simulated_cloud};
+use super::sim::{SimArgs, SimSource, simulated_cloud};
 use crate::cloud::{CloudClient, RetryPolicy, Target};
 use crate::config::{self, RunConfig, parse_duration};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
@@ -41,34 +42,34 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
     regions: Vec<String>,
     /// Tasks in flight at once [default: 20].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096), allow_negative_numbers = true)]
     max_workers: Option<u32>,
     /// Time one task may take, e.g. 60s [default: 60s].
-    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration, allow_hyphen_values = true)]
     timeout: Option<Duration>,
     /// Extra attempts for a failed target [default: 0].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     retry_count: Option<u32>,
     /// Pause before retrying a failed target [default: 1s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     retry_delay: Option<Duration>,
     /// Stop scheduling once more than N targets failed; up to N is fine.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     max_failures: Option<usize>,
     /// Succeed when at least N targets (or N% of them) succeeded.
-    #[arg(long, value_name = "N|N%")]
+    #[arg(long, value_name = "N|N%", allow_negative_numbers = true)]
     min_success: Option<Quorum>,
     /// Stop at this wall time: cancel what runs, keep what finished.
-    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration, allow_hyphen_values = true)]
     deadline: Option<Duration>,
     /// Seed of the scheduling order [default: 1].
     #[arg(long)]
     seed: Option<u64>,
     /// Attempts per API call, the first included [default: 8].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
     max_attempts: Option<u32>,
     /// Time one API call may take [default: 20s].
-    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration, allow_hyphen_values = true)]
     call_timeout: Option<Duration>,
     /// Client-side rate limit override, SERVICE[:OPERATION]=RATE[/BURST];
     /// repeatable, e.g. --rate-limit ec2=40/200.
@@ -85,8 +86,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_output_per_target: Option<usize>,
     /// Output format [default: table on a terminal, json otherwise].
-    #[arg(long, value_enum)]
+    #[arg(short, long, value_enum)]
     output: Option<OutputFormat>,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    no_progress: bool,
     /// Collect from AWS (or --endpoint-url) instead of the simulated
     /// cloud, with the standard credential chain (environment, profiles,
     /// SSO, credential_process, web identity, container, instance metadata).
@@ -97,7 +101,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
     /// Send every AWS call here: moto, LocalStack, `host sim serve`.
-    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = endpoint_url)]
+    /// [default: AWS_ENDPOINT_URL, else each service's AWS endpoint]
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     endpoint_url: Option<String>,
     /// Assume this role in every account of --accounts, e.g.
     /// OrganizationAccountAccessRole (without it: the caller's own account).
@@ -190,6 +195,7 @@ impl RunSpec {
         };
         let mut rules = config::overrides(&file.limits.rules).map_err(InputError::from)?;
         rules.extend(args.rate_limit.iter().cloned());
+        check_services(&rules, "--rate-limit")?;
         let limits = Limits::new(
             RuleBook::new(rules),
             !args.no_client_limits && file.limits.client_side.unwrap_or(true),
@@ -209,8 +215,55 @@ impl RunSpec {
     }
 }
 
-/// Runs `host run`.
-pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+/// Overrides must name a service trawl knows: `--rate-limit ec3=5` would
+/// otherwise limit nothing, silently.
+pub fn check_services(rules: &[Override], flag: &str) -> anyhow::Result<()> {
+    let known = crate::limits::rules::known_services();
+    match rules.iter().find(|r| !known.contains(&r.service.as_str())) {
+        Some(rule) => Err(InputError::from(format!(
+            "{flag} {rule}: unknown service {:?}{}; trawl knows {}",
+            rule.service,
+            crate::suggest::did_you_mean(&rule.service, known.iter().copied()),
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The backend is an explicit choice: AWS-only settings without `--aws`
+/// would otherwise collect the demo cloud and look like an audit, and
+/// simulator flags with `--aws` would be silently ignored.
+fn check_backend_choice(args: &RunArgs, file: &RunConfig, aws: bool) -> anyhow::Result<()> {
+    if aws {
+        return match args.sim.first_given() {
+            Some(flag) => {
+                Err(InputError::from(format!("{flag} describes the simulated cloud and cannot be combined with --aws")))
+            }
+            None => Ok(()),
+        };
+    }
+    let aws_only = [
+        (args.profile.is_some(), "--profile"),
+        (args.role_name.is_some(), "--role-name"),
+        (args.external_id.is_some(), "--external-id"),
+        (args.org, "--org"),
+        (args.endpoint_url.is_some(), "--endpoint-url"),
+        (file.profile.is_some(), "`profile` in the config"),
+        (file.role_name.is_some(), "`role_name` in the config"),
+        (file.external_id.is_some(), "`external_id` in the config"),
+        (file.org == Some(true), "`org` in the config"),
+        (!file.account_list.is_empty(), "[[account]] in the config"),
+    ];
+    match aws_only.into_iter().find_map(|(given, name)| given.then_some(name)) {
+        Some(name) => Err(InputError::from(format!(
+            "{name} is for AWS runs: add --aws (without it trawl collects from its built-in demo cloud)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Runs `host run`; `quiet` silences the line that names the backend.
+pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     // The run's wall time starts here: discovery and loading count too.
     let started = Instant::now();
     let file = match &args.config {
@@ -218,20 +271,34 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => RunConfig::default(),
     };
     let mut file = file;
+    let use_aws = args.aws || file.aws.unwrap_or(false);
+    check_backend_choice(&args, &file, use_aws)?;
     let sim_config = std::mem::take(&mut file.sim);
     let mut spec = RunSpec::resolve(&args, file)?;
     // Only the backend the run uses is built: an AWS run neither generates
     // nor reads a simulated organisation. The client exists before the
     // targets do, so AWS discovery goes through the run's limits.
     let limits = Arc::new(spec.limits);
-    let (accounts, client) = if args.aws {
-        let aws = Arc::new(aws_backend(&spec.aws, args.endpoint_url.clone()).await?);
+    let (accounts, client, mut backend) = if use_aws {
+        let endpoint = match &args.endpoint_url {
+            Some(url) => Some(url.clone()),
+            None => std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .map(|url| endpoint_url(&url).map_err(|e| InputError::from(format!("AWS_ENDPOINT_URL: {e}"))))
+                .transpose()?,
+        };
+        let backend = json!({"backend": "aws", "endpoint": endpoint.as_deref().unwrap_or("AWS")});
+        let aws = Arc::new(aws_backend(&spec.aws, endpoint).await?);
         let client = CloudClient::new(aws.clone(), limits, spec.retry.clone());
-        (aws_accounts(&aws, &client, &spec.aws, &mut spec.selection).await?, client)
+        (aws_accounts(&aws, &client, &spec.aws, &mut spec.selection).await?, client, backend)
     } else {
         let slow_default = spec.retry.call_timeout + Duration::from_secs(1);
-        let (accounts, sim) = simulated_cloud(&args.sim, sim_config, slow_default)?;
-        (accounts, CloudClient::new(Arc::new(sim), limits, spec.retry.clone()))
+        let (accounts, sim, source) = simulated_cloud(&args.sim, sim_config, slow_default)?;
+        let mut backend = json!({"backend": source.kind(), "banner": source.banner(&accounts)});
+        if let SimSource::Fixture(path) = &source {
+            backend["fixture"] = path.display().to_string().into();
+        }
+        (accounts, CloudClient::new(Arc::new(sim), limits, spec.retry.clone()), backend)
     };
     let client = Arc::new(client);
     let discovery = started.elapsed();
@@ -253,15 +320,42 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         per_plugin_targets.push(targets);
         plugins.push(plugin);
     }
+    if let Some((i, twice)) =
+        plugins.iter().enumerate().find(|(i, p)| plugins[..*i].iter().any(|q| q.info.name == p.info.name))
+    {
+        let first = plugins.iter().find(|p| p.info.name == twice.info.name).map_or("", |p| p.source.as_str());
+        return Err(InputError::from(format!(
+            "{} and {first} are both plugin {:?}: give each plugin once (argument {})",
+            twice.source,
+            twice.info.name,
+            i + 1
+        )));
+    }
     let jobs = scheduler::jobs(&plugins, per_plugin_targets);
+    if let Some(Quorum::Count(n)) = spec.scheduler.policy.min_success
+        && n > jobs.len()
+    {
+        return Err(InputError::from(format!(
+            "--min-success {n} cannot be met: the run has {} targets (give a count up to {0} or a percentage)",
+            jobs.len()
+        )));
+    }
+    // Said once every input is known to be good, so an input error stays
+    // the only line on stderr.
+    if let Some(banner) = backend.as_object_mut().and_then(|b| b.remove("banner"))
+        && !quiet
+    {
+        eprintln!("{}", banner.as_str().unwrap_or_default());
+    }
     // Each account's credentials (an AssumeRole for most) are readied
     // ahead of its first task, in the order the tasks will need them.
     let prefetch = tokio::spawn(prepare_accounts(client.clone(), first_targets(&jobs)));
 
     let stdout_is_terminal = std::io::stdout().is_terminal();
+    let stderr_is_terminal = std::io::stderr().is_terminal();
     let format = args.output.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
     let cancel = interrupt_on_signals();
-    let progress = Progress::new(jobs.len(), std::io::stderr().is_terminal(), client.stats().clone());
+    let progress = Progress::new(jobs.len(), stderr_is_terminal && !args.no_progress && !quiet, client.stats().clone());
     tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");
 
     let mut stdout = std::io::stdout().lock();
@@ -269,6 +363,16 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let several = plugins.len() > 1;
     let outcome = scheduler::run(&plugins, client.clone(), jobs, &spec.scheduler, cancel, |plugin, result| {
         progress.record(result.status);
+        tracing::info!(
+            plugin = %plugins[plugin].info.name,
+            account = %result.target.account_id,
+            region = %result.target.region,
+            status = ?result.status,
+            records = result.record_count,
+            elapsed_ms = result.elapsed.as_millis() as u64,
+            error = result.error.as_ref().map(|e| e.code.as_str()).unwrap_or(""),
+            "target finished"
+        );
         if format == OutputFormat::Jsonl {
             // Written and dropped: a jsonl run holds no records.
             let records = result.take_records();
@@ -292,18 +396,22 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let reports: Vec<Report> =
         plugins.iter().zip(grouped).map(|(p, results)| Report::new(p.info.clone(), results, elapsed)).collect();
-    let run_info = serde_json::json!({
+    let mut run_info = serde_json::json!({
         "verdict": verdict,
         "stopped": outcome.stopped,
         "calls": client.stats().snapshot(),
         "elapsed_ms": elapsed.as_millis() as u64,
         "discovery_ms": discovery.as_millis() as u64,
     });
+    if let (Some(info), Some(backend)) = (run_info.as_object_mut(), backend.as_object()) {
+        info.extend(backend.clone());
+    }
 
     match format {
         OutputFormat::Table => {
+            let width = table::output_width();
             for report in &reports {
-                stdout.write_all(table::render(report).as_bytes())?;
+                stdout.write_all(table::render(report, width).as_bytes())?;
             }
             let calls = client.stats().snapshot();
             writeln!(
@@ -313,16 +421,45 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         OutputFormat::Json => json::write_run(&reports, &run_info, &mut stdout)?,
-        OutputFormat::Jsonl => {
+        // The machine-readable summary, for whoever reads stderr from a
+        // program; a person at a terminal gets the outcome line below.
+        OutputFormat::Jsonl if !quiet && !stderr_is_terminal => {
             let summaries: Vec<_> = reports
                 .iter()
                 .map(|r| serde_json::json!({"plugin": r.plugin.name, "summary": r.summary(), "errors": r.errors()}))
                 .collect();
             eprintln!("{}", serde_json::json!({"run": run_info, "plugins": summaries}));
         }
+        OutputFormat::Jsonl => {}
     }
     stdout.flush()?;
+    // The table on a terminal ends with the outcome already.
+    if stderr_is_terminal && !quiet && !(format == OutputFormat::Table && stdout_is_terminal) {
+        eprintln!("{}", outcome_line(&reports, verdict, format, elapsed));
+    }
     Ok(ExitCode::from(verdict.exit_code()))
+}
+
+/// One line for a person: how the run ended and where its output went.
+fn outcome_line(reports: &[Report], verdict: scheduler::Verdict, format: OutputFormat, elapsed: Duration) -> String {
+    let mut counts = crate::report::Summary::default();
+    for s in reports.iter().map(Report::summary) {
+        counts.total += s.total;
+        counts.succeeded += s.succeeded;
+        counts.skipped += s.skipped;
+        counts.failed += s.failed + s.timed_out + s.cancelled;
+        counts.records += s.records;
+    }
+    let format = format.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+    format!(
+        "run: {verdict}; {} of {} targets succeeded, {} skipped, {} failed; {} records as {format} on stdout, in {:.1} s",
+        counts.succeeded,
+        counts.total,
+        counts.skipped,
+        counts.failed,
+        counts.records,
+        elapsed.as_secs_f64()
+    )
 }
 
 /// Accounts at which credentials are readied at once, ahead of the tasks.

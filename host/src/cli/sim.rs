@@ -50,25 +50,90 @@ fn fraction(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The simulated cloud the flags and the `[sim]` section describe, and
-/// its accounts. `slow_default` is how late a slow answer comes when the
-/// config does not say (just past the call timeout).
+impl SimArgs {
+    /// The first simulator flag given, by its name: these describe the
+    /// simulated cloud and make no sense with `--aws`.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.fixture.is_some(), "--fixture"),
+            (self.sim_generate.is_some(), "--sim-generate"),
+            (!self.sim_latency.is_empty(), "--sim-latency"),
+            (self.sim_error_rate.is_some(), "--sim-error-rate"),
+            (self.sim_slow_rate.is_some(), "--sim-slow-rate"),
+            (!self.sim_broken.is_empty(), "--sim-broken"),
+            (!self.sim_limit.is_empty(), "--sim-limit"),
+            (self.no_sim_throttling, "--no-sim-throttling"),
+            (self.sim_seed.is_some(), "--sim-seed"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
+    }
+}
+
+/// Where a simulated organisation came from: said on stderr at the start
+/// of a run and recorded in its report, so simulated data is never taken
+/// for an audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimSource {
+    /// The built-in demo organisation.
+    Demo,
+    /// A fixture file.
+    Fixture(PathBuf),
+    /// A generated organisation (`--sim-generate`, `[sim] generate`).
+    Generated,
+}
+
+impl SimSource {
+    /// `run.backend` in the JSON report.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Demo => "sim",
+            Self::Fixture(_) => "sim-fixture",
+            Self::Generated => "sim-generated",
+        }
+    }
+
+    /// The line said on stderr, for an organisation of `accounts`.
+    pub fn banner(&self, accounts: &[targets::AccountInfo]) -> String {
+        let regions: std::collections::BTreeSet<&String> = accounts.iter().flat_map(|a| &a.regions).collect();
+        let what = match self {
+            Self::Demo => "demo cloud".to_owned(),
+            Self::Fixture(path) => format!("simulated cloud from {}", path.display()),
+            Self::Generated => "generated simulated cloud".to_owned(),
+        };
+        format!(
+            "{what}: {} simulated accounts in {} regions; pass --aws to collect from AWS",
+            accounts.len(),
+            regions.len()
+        )
+    }
+}
+
+/// The simulated cloud the flags and the `[sim]` section describe, its
+/// accounts, and where it came from. `slow_default` is how late a slow
+/// answer comes when the config does not say (just past the call timeout).
 pub fn simulated_cloud(
     args: &SimArgs,
     sim: SimConfig,
     slow_default: Duration,
-) -> anyhow::Result<(Vec<targets::AccountInfo>, SimCloud)> {
-    let org = match (&args.fixture, &args.sim_generate, sim.fixture, sim.generate) {
-        (Some(path), ..) => Organization::from_file(path).map_err(InputError::from)?,
-        (None, Some(spec), ..) => spec.generate(),
-        (None, None, Some(path), _) => Organization::from_file(&path).map_err(InputError::from)?,
-        (None, None, None, Some(spec)) => {
-            spec.parse::<OrgSpec>().map_err(|e| InputError::from(format!("[sim] generate: {e}")))?.generate()
+) -> anyhow::Result<(Vec<targets::AccountInfo>, SimCloud, SimSource)> {
+    let (org, source) = match (&args.fixture, &args.sim_generate, sim.fixture, sim.generate) {
+        (Some(path), ..) => {
+            (Organization::from_file(path).map_err(InputError::from)?, SimSource::Fixture(path.clone()))
         }
-        (None, None, None, None) => demo(),
+        (None, Some(spec), ..) => (spec.generate(), SimSource::Generated),
+        (None, None, Some(path), _) => {
+            (Organization::from_file(&path).map_err(InputError::from)?, SimSource::Fixture(path))
+        }
+        (None, None, None, Some(text)) => {
+            let spec = text.parse::<OrgSpec>().map_err(|e| InputError::from(format!("[sim] generate: {e}")))?;
+            (spec.generate(), SimSource::Generated)
+        }
+        (None, None, None, None) => (demo(), SimSource::Demo),
     };
     let mut sim_rules = config::overrides(&sim.rules).map_err(InputError::from)?;
     sim_rules.extend(args.sim_limit.iter().cloned());
+    super::run::check_services(&sim_rules, "--sim-limit")?;
     let latency_median = args.sim_latency.first().copied().or(sim.latency).unwrap_or_default();
     let pressure = Pressure {
         throttling: !args.no_sim_throttling && sim.throttling.unwrap_or(true),
@@ -85,5 +150,5 @@ pub fn simulated_cloud(
         },
         seed: args.sim_seed.or(sim.seed).unwrap_or(1),
     };
-    Ok((targets::accounts_of(&org), SimCloud::with_pressure(org, pressure)))
+    Ok((targets::accounts_of(&org), SimCloud::with_pressure(org, pressure), source))
 }

@@ -69,6 +69,16 @@ const DEFAULTS: &[(&str, Keying, Rule)] = &[
     ),
 ];
 
+/// Every service trawl knows by name: those with default buckets and those
+/// with a wire protocol. An override for anything else is a typo.
+pub fn known_services() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = DEFAULTS.iter().map(|(name, ..)| *name).collect();
+    names.extend(crate::cloud::wire::SERVICES.iter().map(|s| s.name));
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// Keying and rule for services not in the table.
 pub const FALLBACK: (Keying, Rule) =
     (Keying { per_operation: false, account_wide: false }, Rule { tokens_per_second: 10.0, max_tokens: 20 });

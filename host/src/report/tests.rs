@@ -115,13 +115,23 @@ fn jsonl_lines_carry_the_target() {
 }
 
 #[test]
-fn table_shows_plugin_columns_and_every_target() {
-    let text = table::render(&sample());
+fn table_shows_plugin_columns_and_the_targets_that_did_not_succeed() {
+    let text = table::render(&sample(), None);
     assert!(text.contains("volume_id") && text.contains("vol-0"), "{text}");
-    for status in ["succeeded", "skipped", "failed", "timed_out"] {
-        assert!(text.contains(status), "{status} missing from\n{text}");
+    for status in ["skipped", "failed", "timed_out"] {
+        assert!(text.contains(&format!(" {status} ")), "{status} missing from\n{text}");
     }
+    assert!(!text.contains(" succeeded "), "succeeded targets are counted, not listed:\n{text}");
     assert!(text.contains("7 targets: 2 succeeded, 1 skipped, 3 failed, 1 timed out"), "{text}");
+}
+
+#[test]
+fn tables_fit_the_width_they_are_given() {
+    for width in [80u16, 160] {
+        let text = table::render(&sample(), Some(width));
+        let widest = text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '├', '└'])).map(|l| l.chars().count()).max();
+        assert!(widest.is_some_and(|w| w <= width as usize), "{width}: {widest:?}\n{text}");
+    }
 }
 
 #[test]
@@ -131,5 +141,5 @@ fn totals_saturate_instead_of_wrapping_and_say_so() {
     let summary = report.summary();
     assert_eq!(summary.totals["total"], u64::MAX);
     assert_eq!(summary.saturated, ["total"]);
-    assert!(table::render(&report).contains("(saturated"));
+    assert!(table::render(&report, None).contains("(saturated"));
 }

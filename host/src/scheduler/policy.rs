@@ -31,6 +31,7 @@ impl std::str::FromStr for Quorum {
         match s.strip_suffix('%') {
             Some(p) => match p.trim().parse::<f64>() {
                 Ok(p) if (0.0..=100.0).contains(&p) => Ok(Self::Percent(p)),
+                Ok(p) if p > 100.0 => Err(format!("{s:?}: a percentage of the targets is at most 100%")),
                 _ => Err(bad()),
             },
             None => s.trim().parse().map(Self::Count).map_err(|_| bad()),
