@@ -95,3 +95,66 @@ fn bad_flags_are_usage_errors() {
     let run = host(&["run", "x.wasm", "--timeout", "-1"]);
     assert_eq!(run.status, EXIT_INPUT);
 }
+
+/// A config file with `text`, for the table below.
+fn config(text: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    file
+}
+
+#[test]
+fn every_bad_input_is_one_line_that_names_it() {
+    let ebs = plugin("ebs");
+    let ebs = ebs.to_str().unwrap();
+    let typo = config("max_worker = 3");
+    let twice = config("max_attempts = 3\n[retries]\nmax_attempts = 4");
+    let bad_output = config("output = \"yaml\"");
+    let bad_endpoint = config("aws = true\nendpoint_url = \"localhost:4566\"");
+    let aws_key = config("profile = \"audit\"");
+    let missing = "/nonexistent/trawl.toml";
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["--max-workers", "0"], vec!["--max-workers", "0"]),
+        (vec!["--max-workers", "-1"], vec!["--max-workers", "-1"]),
+        (vec!["--max-workers", "many"], vec!["--max-workers", "many"]),
+        (vec!["--timeout", "-5"], vec!["--timeout", "-5", "negative"]),
+        (vec!["--timeout", "0s"], vec!["--timeout", "longer than zero"]),
+        (vec!["--timeout", "soon"], vec!["--timeout", "soon"]),
+        (vec!["--retry-delay", "-1s"], vec!["--retry-delay", "negative"]),
+        (vec!["--deadline", "forever"], vec!["--deadline", "forever"]),
+        (vec!["--call-timeout", "0"], vec!["--call-timeout"]),
+        (vec!["--max-attempts", "0"], vec!["--max-attempts"]),
+        (vec!["--min-success", "150%"], vec!["150%", "at most 100%"]),
+        (vec!["--min-success", "lots"], vec!["lots"]),
+        (vec!["--min-success", "500"], vec!["500", "12 targets"]),
+        (vec!["--rate-limit", "foo=5"], vec!["foo", "unknown service"]),
+        (vec!["--rate-limit", "ec3=5"], vec!["ec3", "did you mean \"ec2\""]),
+        (vec!["--rate-limit", "ec2=fast"], vec!["ec2=fast"]),
+        (vec!["--sim-limit", "nope=1"], vec!["nope", "--sim-limit"]),
+        (vec!["--sim-error-rate", "2"], vec!["--sim-error-rate", "2"]),
+        (vec!["--sim-latency", "fast"], vec!["--sim-latency", "fast"]),
+        (vec!["--max-output-per-target", "8 parsecs"], vec!["8 parsecs"]),
+        (vec!["--output", "yaml"], vec!["--output", "yaml"]),
+        (vec!["--regions", "eu-west-9"], vec!["eu-west-9", "did you mean \"eu-west-1\""]),
+        (vec!["--accounts", "prodution"], vec!["prodution", "did you mean \"production\""]),
+        (vec!["--profile", "audit"], vec!["--profile", "--aws"]),
+        (vec!["--org"], vec!["--org", "--aws"]),
+        (vec!["--role-name", "Audit"], vec!["--role-name", "--aws"]),
+        (vec!["--aws", "--fixture", "org.json"], vec!["--fixture", "--aws"]),
+        (vec!["--aws", "--sim-latency", "20ms"], vec!["--sim-latency", "--aws"]),
+        (vec!["--aws", "--endpoint-url", "127.0.0.1:5055"], vec!["127.0.0.1:5055", "http://"]),
+        (vec![ebs], vec!["both plugin \"ebs\""]),
+        (vec!["--config", missing], vec![missing]),
+        (vec!["--config", typo.path().to_str().unwrap()], vec!["max_worker", "did you mean \"max_workers\""]),
+        (vec!["--config", twice.path().to_str().unwrap()], vec!["max_attempts", "keep one"]),
+        (vec!["--config", bad_output.path().to_str().unwrap()], vec!["yaml", "table, json or jsonl"]),
+        (vec!["--config", bad_endpoint.path().to_str().unwrap()], vec!["localhost:4566"]),
+        (vec!["--config", aws_key.path().to_str().unwrap()], vec!["profile", "--aws"]),
+    ];
+    assert!(cases.len() >= 30);
+    for (extra, needles) in cases {
+        let mut args = vec!["run", ebs];
+        args.extend(extra);
+        assert_input_error(&args, &needles);
+    }
+}

@@ -11,6 +11,7 @@ fn ebs() -> String {
 fn without_timings(mut doc: Value) -> Value {
     doc["summary"].as_object_mut().unwrap().remove("elapsed_ms");
     doc["run"].as_object_mut().unwrap().remove("elapsed_ms");
+    doc["run"].as_object_mut().unwrap().remove("discovery_ms");
     for r in doc["results"].as_array_mut().unwrap() {
         r.as_object_mut().unwrap().remove("elapsed_ms");
     }

@@ -95,6 +95,17 @@ pub struct RunConfig {
     /// The simulated cloud.
     #[serde(default)]
     pub sim: SimConfig,
+    /// Output format: `table`, `json` or `jsonl`.
+    pub output: Option<String>,
+    /// No progress bar.
+    pub no_progress: Option<bool>,
+    /// Bytes of records one target may return (`8MiB` or a number).
+    #[serde(default, deserialize_with = "size")]
+    pub max_output_per_target: Option<usize>,
+    /// Where every AWS call goes.
+    pub endpoint_url: Option<String>,
+    /// Plugins to run, relative to the config file's folder.
+    pub plugins: Option<Vec<PathBuf>>,
 }
 
 /// `[[account]]`: one AWS account, reached with a profile of its own or a
@@ -209,16 +220,18 @@ pub struct ConfigError {
 }
 
 impl RunConfig {
-    /// Reads `path`.
+    /// Reads `path` (see [`RunConfig::parse`]); plugin paths in it are
+    /// taken relative to its folder.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|e| ConfigError { path: shown.clone(), reason: e.to_string() })?;
-        let config: Self = toml::from_str(&text).map_err(|e| ConfigError {
-            path: shown.clone(),
-            reason: e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
-        })?;
-        config.check().map_err(|reason| ConfigError { path: shown, reason })?;
+        let mut config = Self::parse(&text).map_err(|reason| ConfigError { path: shown, reason })?;
+        if let (Some(plugins), Some(dir)) = (&mut config.plugins, path.parent()) {
+            for plugin in plugins {
+                *plugin = dir.join(&*plugin);
+            }
+        }
         Ok(config)
     }
 
@@ -232,6 +245,183 @@ impl RunConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// Top-level keys that are `host run` flags kept elsewhere in the file's
+/// own layout, and where they go: `section.key`, or a `!` for a negated
+/// boolean (`no_client_limits = true` is `[limits] client_side = false`).
+const FLAG_KEYS: &[(&str, &str)] = &[
+    ("max_attempts", "retries.max_attempts"),
+    ("call_timeout", "retries.call_timeout"),
+    ("max_in_flight", "limits.max_in_flight"),
+    ("no_client_limits", "!limits.client_side"),
+    ("fixture", "sim.fixture"),
+    ("sim_generate", "sim.generate"),
+    ("sim_error_rate", "sim.error_rate"),
+    ("sim_slow_rate", "sim.slow_rate"),
+    ("sim_broken", "sim.broken_accounts"),
+    ("no_sim_throttling", "!sim.throttling"),
+    ("sim_seed", "sim.seed"),
+];
+
+/// Keys whose value is a list, which also take one string of
+/// comma-separated items, as their flags do.
+const LIST_KEYS: &[&str] =
+    &["accounts", "regions", "plugins", "rate_limit", "sim_limit", "sim_broken", "broken_accounts"];
+
+impl RunConfig {
+    /// Reads a config file's text: every `host run` flag under its own
+    /// name (with `-` or `_`), a string of comma-separated items where a
+    /// list is expected, and the sections (`[retries]`, `[limits]`,
+    /// `[sim]`, `[[account]]`) for those who prefer them.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string().trim_end().to_owned())?;
+        normalize_keys(&mut table);
+        hoist_flags(&mut table)?;
+        let known: Vec<&str> = KNOWN_KEYS.iter().chain(FLAG_KEYS.iter().map(|(k, _)| k)).copied().collect();
+        if let Some(key) = table.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str())) {
+            return Err(format!("unknown key `{key}`{}", crate::suggest::did_you_mean(key, known)));
+        }
+        let config = Self::deserialize(table).map_err(|e| e.to_string().trim_end().to_owned())?;
+        config.check()?;
+        Ok(config)
+    }
+}
+
+/// The top-level keys [`RunConfig`] reads itself.
+const KNOWN_KEYS: &[&str] = &[
+    "accounts",
+    "account",
+    "aws",
+    "profile",
+    "role_name",
+    "external_id",
+    "org",
+    "regions",
+    "max_workers",
+    "timeout",
+    "retry_count",
+    "retry_delay",
+    "max_failures",
+    "min_success",
+    "deadline",
+    "seed",
+    "retries",
+    "limits",
+    "sim",
+    "output",
+    "no_progress",
+    "max_output_per_target",
+    "endpoint_url",
+    "plugins",
+    "rate_limit",
+    "sim_limit",
+    "sim_latency",
+];
+
+/// `max-workers` and `max_workers` are one key, at every level.
+fn normalize_keys(table: &mut toml::Table) {
+    let entries: Vec<(String, toml::Value)> = std::mem::take(table).into_iter().collect();
+    for (key, mut value) in entries {
+        match &mut value {
+            toml::Value::Table(inner) => normalize_keys(inner),
+            toml::Value::Array(items) => {
+                for item in items {
+                    if let toml::Value::Table(inner) = item {
+                        normalize_keys(inner);
+                    }
+                }
+            }
+            _ => {}
+        }
+        // Quoted rule names (`rules."ec2:Describe-X"`) are data: only
+        // bare key words are folded.
+        let key = if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            key.replace('-', "_")
+        } else {
+            key
+        };
+        table.insert(key, value);
+    }
+}
+
+/// Moves flag-named keys to where the file's layout keeps them, and
+/// splits comma-separated strings where lists are expected.
+fn hoist_flags(table: &mut toml::Table) -> Result<(), String> {
+    split_lists(table);
+    for section in ["sim"] {
+        if let Some(toml::Value::Table(inner)) = table.get_mut(section) {
+            split_lists(inner);
+        }
+    }
+    for (flag, place) in FLAG_KEYS {
+        let Some(mut value) = table.remove(*flag) else { continue };
+        let (negate, place) = match place.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, *place),
+        };
+        if negate {
+            let b = value.as_bool().ok_or_else(|| format!("`{flag}` must be true or false"))?;
+            value = toml::Value::Boolean(!b);
+        }
+        let (section, key) = place.split_once('.').expect("section.key");
+        let inner = section_table(table, section)?;
+        if inner.contains_key(key) {
+            return Err(format!("`{flag}` and `[{section}] {key}` say the same thing: keep one"));
+        }
+        inner.insert(key.to_owned(), value);
+    }
+    if let Some(latency) = table.remove("sim_latency") {
+        let parts: Vec<toml::Value> = match latency {
+            toml::Value::Array(items) => items,
+            toml::Value::String(s) => s.split(',').map(|p| toml::Value::String(p.trim().to_owned())).collect(),
+            other => vec![other],
+        };
+        let sim = section_table(table, "sim")?;
+        for (key, value) in ["latency", "latency_p99"].into_iter().zip(parts) {
+            sim.insert(key.to_owned(), value);
+        }
+    }
+    for (flag, section) in [("rate_limit", "limits"), ("sim_limit", "sim")] {
+        let Some(value) = table.remove(flag) else { continue };
+        let specs =
+            value.as_array().ok_or_else(|| format!("`{flag}` is a list of SERVICE[:OPERATION]=RATE[/BURST]"))?;
+        let rules = section_table(section_table(table, section)?, "rules")?;
+        for spec in specs {
+            let text = spec.as_str().ok_or_else(|| format!("`{flag}`: {spec} is not a string"))?;
+            let rule: Override = text.parse().map_err(|e| format!("`{flag}`: {e}"))?;
+            let name = match &rule.operation {
+                Some(op) => format!("{}:{op}", rule.service),
+                None => rule.service.clone(),
+            };
+            let mut entry = toml::Table::new();
+            entry.insert("tokens_per_second".into(), toml::Value::Float(rule.tokens_per_second));
+            if let Some(burst) = rule.max_tokens {
+                entry.insert("max_tokens".into(), toml::Value::Integer(burst.into()));
+            }
+            rules.insert(name, toml::Value::Table(entry));
+        }
+    }
+    Ok(())
+}
+
+fn split_lists(table: &mut toml::Table) {
+    for key in LIST_KEYS {
+        if let Some(toml::Value::String(s)) = table.get(*key) {
+            let items =
+                s.split(',').map(str::trim).filter(|i| !i.is_empty()).map(|i| toml::Value::String(i.to_owned()));
+            let list = toml::Value::Array(items.collect());
+            table.insert((*key).to_owned(), list);
+        }
+    }
+}
+
+/// The sub-table `name` of `table`, made when missing.
+fn section_table<'a>(table: &'a mut toml::Table, name: &str) -> Result<&'a mut toml::Table, String> {
+    match table.entry(name.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new())) {
+        toml::Value::Table(inner) => Ok(inner),
+        _ => Err(format!("`{name}` must be a table")),
     }
 }
 
@@ -272,6 +462,41 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Erro
         None => Ok(None),
         Some(Raw::Seconds(s)) => parse_duration(&s.to_string()).map(Some).map_err(serde::de::Error::custom),
         Some(Raw::Text(t)) => parse_duration(&t).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// `8MiB`, `512KiB`, `2MB`, `1G` or a number of bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let bad = || format!("{s:?} is not a size: expected bytes or a number with KiB, MiB or GiB, e.g. 8MiB");
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let bytes = number * scale;
+    if !(bytes >= 1.0 && bytes < usize::MAX as f64) {
+        return Err(format!("{s:?} must be at least one byte"));
+    }
+    Ok(bytes as usize)
+}
+
+fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(u64),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Bytes(n)) => parse_size(&n.to_string()).map(Some).map_err(serde::de::Error::custom),
+        Some(Raw::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
     }
 }
 

@@ -17,7 +17,7 @@ use super::InputError;
 use super::aws::{AwsSpec, aws_accounts, aws_backend, endpoint_url};
 use super::sim::{SimArgs, SimSource, simulated_cloud};
 use crate::cloud::{CloudClient, RetryPolicy, Target};
-use crate::config::{self, RunConfig, parse_duration};
+use crate::config::{self, RunConfig, parse_duration, parse_size};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::report::{Report, TargetResult, json, jsonl, table};
@@ -30,7 +30,7 @@ use crate::targets::{self, Selection};
 pub struct RunArgs {
     /// Collector plugins (.wasm components); several share the limits and
     /// the worker pool and are reported one by one.
-    #[arg(required = true)]
+    #[arg(value_name = "PLUGIN")]
     plugins: Vec<PathBuf>,
     /// A TOML run configuration (keys are these flags' names).
     #[arg(long, value_name = "FILE")]
@@ -137,27 +137,6 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// `8MiB`, `512KiB`, `2MB`, `1G` or a number of bytes.
-fn parse_size(s: &str) -> Result<usize, String> {
-    let bad = || format!("{s:?} is not a size: expected bytes or a number with KiB, MiB or GiB, e.g. 8MiB");
-    let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: f64 = number.parse().map_err(|_| bad())?;
-    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024.0 * 1024.0,
-        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(bad()),
-    };
-    let bytes = number * scale;
-    if !(bytes >= 1.0 && bytes < usize::MAX as f64) {
-        return Err(format!("{s:?} must be at least one byte"));
-    }
-    Ok(bytes as usize)
-}
-
 /// A run with the config file and the flags resolved.
 struct RunSpec {
     selection: Selection,
@@ -252,6 +231,7 @@ fn check_backend_choice(args: &RunArgs, file: &RunConfig, aws: bool) -> anyhow::
         (file.role_name.is_some(), "`role_name` in the config"),
         (file.external_id.is_some(), "`external_id` in the config"),
         (file.org == Some(true), "`org` in the config"),
+        (file.endpoint_url.is_some(), "`endpoint_url` in the config"),
         (!file.account_list.is_empty(), "[[account]] in the config"),
     ];
     match aws_only.into_iter().find_map(|(given, name)| given.then_some(name)) {
@@ -273,6 +253,28 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut file = file;
     let use_aws = args.aws || file.aws.unwrap_or(false);
     check_backend_choice(&args, &file, use_aws)?;
+    // What only this function reads, flag over file.
+    let plugin_paths =
+        if args.plugins.is_empty() { file.plugins.take().unwrap_or_default() } else { args.plugins.clone() };
+    if plugin_paths.is_empty() {
+        return Err(InputError::from("no plugin to run: give one or more .wasm files (or `plugins` in --config)"));
+    }
+    let format = match (args.output, file.output.take()) {
+        (Some(format), _) => Some(format),
+        (None, Some(name)) => Some(OutputFormat::from_str(&name, true).map_err(|_| {
+            InputError::from(format!("`output = {name:?}` in the config: expected table, json or jsonl"))
+        })?),
+        (None, None) => None,
+    };
+    let no_progress = args.no_progress || file.no_progress.unwrap_or(false);
+    let max_output = args.max_output_per_target.or(file.max_output_per_target).unwrap_or(DEFAULT_MAX_OUTPUT);
+    let endpoint_flag = match (&args.endpoint_url, file.endpoint_url.take()) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(url)) => {
+            Some(endpoint_url(&url).map_err(|e| InputError::from(format!("`endpoint_url` in the config: {e}")))?)
+        }
+        (None, None) => None,
+    };
     let sim_config = std::mem::take(&mut file.sim);
     let mut spec = RunSpec::resolve(&args, file)?;
     // Only the backend the run uses is built: an AWS run neither generates
@@ -280,8 +282,8 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     // targets do, so AWS discovery goes through the run's limits.
     let limits = Arc::new(spec.limits);
     let (accounts, client, mut backend) = if use_aws {
-        let endpoint = match &args.endpoint_url {
-            Some(url) => Some(url.clone()),
+        let endpoint = match endpoint_flag {
+            Some(url) => Some(url),
             None => std::env::var("AWS_ENDPOINT_URL")
                 .ok()
                 .map(|url| endpoint_url(&url).map_err(|e| InputError::from(format!("AWS_ENDPOINT_URL: {e}"))))
@@ -307,12 +309,12 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::new(RuntimeConfig {
         max_instances: instances,
         info_timeout: spec.scheduler.task_timeout,
-        output_limits: OutputLimits { max_bytes: args.max_output_per_target.unwrap_or(DEFAULT_MAX_OUTPUT) },
+        output_limits: OutputLimits { max_bytes: max_output },
         ..RuntimeConfig::default()
     })?;
     let mut plugins = Vec::new();
     let mut per_plugin_targets = Vec::new();
-    for path in &args.plugins {
+    for path in &plugin_paths {
         let plugin = Arc::new(runtime.load(path).await.map_err(InputError::from)?);
         let targets =
             targets::expand(&accounts, &spec.selection, plugin.info.scope, &plugin.info.home_region, spec.seed)
@@ -353,9 +355,9 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let stderr_is_terminal = std::io::stderr().is_terminal();
-    let format = args.output.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
+    let format = format.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
     let cancel = interrupt_on_signals();
-    let progress = Progress::new(jobs.len(), stderr_is_terminal && !args.no_progress && !quiet, client.stats().clone());
+    let progress = Progress::new(jobs.len(), stderr_is_terminal && !no_progress && !quiet, client.stats().clone());
     tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");
 
     let mut stdout = std::io::stdout().lock();
@@ -533,6 +535,75 @@ async fn wait_for_signal() {
 mod tests {
     use super::super::aws::org_error;
     use super::*;
+
+    /// A config line for every `host run` flag, by the flag's name.
+    const SAMPLES: &[(&str, &str)] = &[
+        ("plugins", r#"plugins = ["ebs.wasm"]"#),
+        ("accounts", r#"accounts = "production,staging""#),
+        ("regions", r#"regions = "eu-west-1""#),
+        ("max_workers", "max_workers = 4"),
+        ("timeout", r#"timeout = "30s""#),
+        ("retry_count", "retry_count = 1"),
+        ("retry_delay", r#"retry_delay = "2s""#),
+        ("max_failures", "max_failures = 3"),
+        ("min_success", r#"min_success = "90%""#),
+        ("deadline", r#"deadline = "5m""#),
+        ("seed", "seed = 7"),
+        ("max_attempts", "max_attempts = 3"),
+        ("call_timeout", r#"call_timeout = "5s""#),
+        ("rate_limit", r#"rate_limit = "ec2=40/200""#),
+        ("no_client_limits", "no_client_limits = true"),
+        ("max_in_flight", "max_in_flight = 64"),
+        ("max_output_per_target", r#"max_output_per_target = "4MiB""#),
+        ("output", r#"output = "jsonl""#),
+        ("no_progress", "no_progress = true"),
+        ("aws", "aws = true"),
+        ("profile", r#"profile = "audit""#),
+        ("endpoint_url", r#"endpoint_url = "http://127.0.0.1:4566""#),
+        ("role_name", r#"role_name = "Audit""#),
+        ("external_id", r#"external_id = "k9""#),
+        ("org", "org = true"),
+        ("fixture", r#"fixture = "org.json""#),
+        ("sim_generate", r#"sim_generate = "accounts=3""#),
+        ("sim_latency", r#"sim_latency = "20ms,80ms""#),
+        ("sim_error_rate", "sim_error_rate = 0.1"),
+        ("sim_slow_rate", "sim_slow_rate = 0.1"),
+        ("sim_broken", r#"sim_broken = "111111111111""#),
+        ("sim_limit", r#"sim_limit = ["ec2=2/1"]"#),
+        ("no_sim_throttling", "no_sim_throttling = true"),
+        ("sim_seed", "sim_seed = 3"),
+    ];
+
+    #[test]
+    fn the_config_file_takes_every_flag_under_its_own_name() {
+        use clap::CommandFactory;
+        let cli = super::super::Cli::command();
+        let run = cli.find_subcommand("run").expect("host run");
+        let empty = format!("{:?}", RunConfig::parse("").unwrap());
+        for arg in run.get_arguments() {
+            let id = arg.get_id().as_str();
+            if ["config", "help"].contains(&id) {
+                continue;
+            }
+            let (_, line) = SAMPLES.iter().find(|(name, _)| *name == id).unwrap_or_else(|| {
+                panic!("--{id} has no config sample here: teach RunConfig the key and add it to SAMPLES")
+            });
+            for text in [line.to_string(), line.replacen('_', "-", 8)] {
+                let config = RunConfig::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert_ne!(format!("{config:?}"), empty, "{text} was accepted but had no effect");
+            }
+        }
+    }
+
+    #[test]
+    fn config_mistakes_are_named_with_a_suggestion() {
+        let e = RunConfig::parse("max_worker = 3").unwrap_err();
+        assert!(e.contains("`max_worker`") && e.contains("did you mean \"max_workers\""), "{e}");
+        let e = RunConfig::parse("max_attempts = 3\n[retries]\nmax_attempts = 4").unwrap_err();
+        assert!(e.contains("keep one"), "{e}");
+        let e = RunConfig::parse("regions = [\n").unwrap_err();
+        assert!(e.lines().count() > 1, "TOML syntax errors keep their excerpt: {e}");
+    }
 
     #[test]
     fn sizes_and_endpoints_are_read_or_refused_by_name() {
