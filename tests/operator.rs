@@ -67,19 +67,82 @@ fn in_terminal(columns: u16, args: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Columns a terminal line takes: characters, less colour sequences
+/// (`ESC [ ... m`) and the carriage return.
+fn visible_width(line: &str) -> usize {
+    let mut width = 0;
+    let mut chars = line.trim_end_matches('\r').chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            width += 1;
+        }
+    }
+    width
+}
+
 #[test]
 fn tables_fit_an_80_and_a_160_column_terminal() {
     let ebs = plugin("ebs");
     for columns in [80u16, 160] {
-        let screen = in_terminal(columns, &format!("run {} --regions all", ebs.display()));
+        // Latency makes the run last long enough for the bar to draw.
+        let screen = in_terminal(columns, &format!("run {} --regions all --sim-latency 150ms", ebs.display()));
+        assert!(screen.contains(" eta ") && screen.contains("throttled 0"), "no progress bar:\n{screen}");
         let rows: Vec<&str> = screen.lines().filter(|l| l.trim_start().starts_with(['┌', '│', '╞', '└'])).collect();
         assert!(rows.len() > 5, "no table on the screen:\n{screen}");
         for row in &rows {
-            let width = row.trim_end_matches('\r').chars().count();
+            let width = visible_width(row);
             assert!(width <= columns as usize, "{width} > {columns}: {row}");
         }
         assert!(screen.contains("ebs 0.1.0: 12 targets"), "the summary line:\n{screen}");
         assert!(screen.contains("run: the join policy held"), "{screen}");
         assert!(screen.contains("demo cloud"), "{screen}");
     }
+}
+
+#[test]
+fn logs_say_each_target_at_v_and_carry_no_colour_when_redirected() {
+    let ebs = plugin("ebs");
+    let ebs = ebs.to_str().unwrap();
+    let run = host(&["-v", "run", ebs, "-o", "json"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let finished = run.stderr.lines().filter(|l| l.contains("target finished")).count();
+    assert_eq!(finished, 12, "one line per target at -v:\n{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "colour codes in a redirected stderr:\n{}", run.stderr);
+    // Library internals only from -vv.
+    assert!(!run.stderr.contains("wasmtime") && !run.stderr.contains("cranelift"), "{}", run.stderr);
+
+    let jsonl = host(&["-q", "run", ebs, "-o", "jsonl"]);
+    assert_eq!(jsonl.status, 0);
+    assert!(jsonl.stderr.is_empty(), "-q hides the jsonl summary too: {}", jsonl.stderr);
+}
+
+#[test]
+fn a_person_at_a_terminal_gets_one_outcome_line_when_output_goes_to_a_file() {
+    let ebs = plugin("ebs");
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let screen = in_terminal(100, &format!("run {} -o json --no-progress > {}", ebs.display(), out.path().display()));
+    assert!(screen.contains("run: the join policy held; 11 of 12 targets succeeded"), "{screen}");
+    assert!(screen.contains("as json on stdout"), "{screen}");
+    assert!(!screen.contains("eta"), "--no-progress: {screen}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path()).unwrap()).unwrap();
+    assert_eq!(doc["summary"]["total"], 12);
+}
+
+#[test]
+fn completions_a_man_page_and_examples_are_there() {
+    let bash = host(&["completions", "bash"]);
+    assert_eq!(bash.status, 0);
+    assert!(bash.stdout.contains("_host()") && bash.stdout.contains("--max-workers"), "{}", bash.stdout);
+    for shell in ["zsh", "fish"] {
+        assert!(host(&["completions", shell]).stdout.contains("max-workers"), "{shell}");
+    }
+    let man = host(&["man"]);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH host 1"), "{}", man.stdout);
+    let help = host(&["run", "--help"]);
+    assert!(help.stdout.contains("Examples:") && help.stdout.contains("-o, --output"), "{}", help.stdout);
+    let screen = in_terminal(80, "run --help");
+    let wide: Vec<&str> = screen.lines().filter(|l| visible_width(l) > 80).collect();
+    assert!(wide.is_empty(), "help fits an 80-column terminal: {wide:?}");
 }

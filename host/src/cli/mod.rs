@@ -21,7 +21,7 @@ macro_rules! exit_codes {
 Exit status:
   0    every target succeeded or was skipped (or the join policy held)
   1    internal error
-  2    usage or input error (bad flag, config, plugin, fixture, account or region)
+  2    usage or input error (flag, config, plugin, fixture, account, region)
   3    some targets failed, timed out or were cancelled (default barrier policy)
   4    more failures than --max-failures; the run was stopped
   5    fewer successes than --min-success
@@ -36,11 +36,11 @@ const EXIT_CODES: &str = exit_codes!();
 const RUN_EXAMPLES: &str = concat!(
     "\
 Examples:
-  host run plugins/ebs.wasm                        the demo cloud (simulated, offline)
-  host run ebs.wasm -o json > ebs.json             one JSON document
+  host run plugins/ebs.wasm                   the demo cloud (simulated)
+  host run ebs.wasm -o json > ebs.json        one JSON document
   host run ebs.wasm --aws --profile audit --regions eu-west-1,us-east-1
   host run ebs.wasm --aws --org --role-name OrgAuditRole --regions all
-  host run ebs.wasm --aws --endpoint-url http://127.0.0.1:4566    moto, host sim serve
+  host run ebs.wasm --aws --endpoint-url http://127.0.0.1:4566   (moto, sim)
   host run ebs.wasm --config trawl.toml --max-failures 3
 
 ",

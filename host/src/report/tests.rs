@@ -143,3 +143,17 @@ fn totals_saturate_instead_of_wrapping_and_say_so() {
     assert_eq!(summary.saturated, ["total"]);
     assert!(table::render(&report, None).contains("(saturated"));
 }
+
+#[test]
+fn a_thousand_cancelled_targets_are_counted_not_listed() {
+    let cancelled = |i: usize| TargetResult {
+        status: Status::Cancelled,
+        error: Some(Reason::new("trawl.Interrupted", "not started: the run was interrupted")),
+        ..TargetResult::empty(target(&format!("{i:012}"), "us-east-1"))
+    };
+    let report = Report::new(sample().plugin, (0..1102).map(cancelled).collect(), Duration::ZERO);
+    let text = table::render(&report, Some(120));
+    assert!(text.contains("… and 1,052 more not listed"), "{text}");
+    assert!(text.contains("trawl.Interrupted x1102") && text.contains("… and 1,097 more"), "{text}");
+    assert!(text.lines().count() < 70, "{} lines", text.lines().count());
+}
