@@ -139,17 +139,43 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
 
 /// A run with the config file and the flags resolved.
 struct RunSpec {
+    plugins: Vec<PathBuf>,
     selection: Selection,
     scheduler: SchedulerConfig,
     retry: RetryPolicy,
     limits: Limits,
     seed: u64,
     aws: AwsSpec,
+    /// `--endpoint-url` or `endpoint_url` (AWS_ENDPOINT_URL is read later,
+    /// for AWS runs only).
+    endpoint: Option<String>,
+    format: Option<OutputFormat>,
+    no_progress: bool,
+    max_output: usize,
 }
 
 impl RunSpec {
     /// Everything but the backend (see [`run`]); `file.sim` is not read.
-    fn resolve(args: &RunArgs, file: RunConfig) -> anyhow::Result<Self> {
+    fn resolve(args: &RunArgs, mut file: RunConfig) -> anyhow::Result<Self> {
+        let plugins =
+            if args.plugins.is_empty() { file.plugins.take().unwrap_or_default() } else { args.plugins.clone() };
+        if plugins.is_empty() {
+            return Err(InputError::from("no plugin to run: give one or more .wasm files (or `plugins` in --config)"));
+        }
+        let format = match (args.output, file.output.take()) {
+            (Some(format), _) => Some(format),
+            (None, Some(name)) => Some(OutputFormat::from_str(&name, true).map_err(|_| {
+                InputError::from(format!("`output = {name:?}` in the config: expected table, json or jsonl"))
+            })?),
+            (None, None) => None,
+        };
+        let endpoint = match (&args.endpoint_url, file.endpoint_url.take()) {
+            (Some(url), _) => Some(url.clone()),
+            (None, Some(url)) => {
+                Some(endpoint_url(&url).map_err(|e| InputError::from(format!("`endpoint_url` in the config: {e}")))?)
+            }
+            (None, None) => None,
+        };
         let pick = |flag: &Vec<String>, file: Option<Vec<String>>| {
             if flag.is_empty() { file.unwrap_or_default() } else { flag.clone() }
         };
@@ -190,7 +216,19 @@ impl RunSpec {
         if aws.external_id.is_some() && aws.role_name.is_none() {
             return Err(InputError::from("--external-id needs --role-name"));
         }
-        Ok(Self { selection, scheduler, retry, limits, seed: args.seed.or(file.seed).unwrap_or(1), aws })
+        Ok(Self {
+            plugins,
+            selection,
+            scheduler,
+            retry,
+            limits,
+            seed: args.seed.or(file.seed).unwrap_or(1),
+            aws,
+            endpoint,
+            format,
+            no_progress: args.no_progress || file.no_progress.unwrap_or(false),
+            max_output: args.max_output_per_target.or(file.max_output_per_target).unwrap_or(DEFAULT_MAX_OUTPUT),
+        })
     }
 }
 
@@ -253,28 +291,6 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut file = file;
     let use_aws = args.aws || file.aws.unwrap_or(false);
     check_backend_choice(&args, &file, use_aws)?;
-    // What only this function reads, flag over file.
-    let plugin_paths =
-        if args.plugins.is_empty() { file.plugins.take().unwrap_or_default() } else { args.plugins.clone() };
-    if plugin_paths.is_empty() {
-        return Err(InputError::from("no plugin to run: give one or more .wasm files (or `plugins` in --config)"));
-    }
-    let format = match (args.output, file.output.take()) {
-        (Some(format), _) => Some(format),
-        (None, Some(name)) => Some(OutputFormat::from_str(&name, true).map_err(|_| {
-            InputError::from(format!("`output = {name:?}` in the config: expected table, json or jsonl"))
-        })?),
-        (None, None) => None,
-    };
-    let no_progress = args.no_progress || file.no_progress.unwrap_or(false);
-    let max_output = args.max_output_per_target.or(file.max_output_per_target).unwrap_or(DEFAULT_MAX_OUTPUT);
-    let endpoint_flag = match (&args.endpoint_url, file.endpoint_url.take()) {
-        (Some(url), _) => Some(url.clone()),
-        (None, Some(url)) => {
-            Some(endpoint_url(&url).map_err(|e| InputError::from(format!("`endpoint_url` in the config: {e}")))?)
-        }
-        (None, None) => None,
-    };
     let sim_config = std::mem::take(&mut file.sim);
     let mut spec = RunSpec::resolve(&args, file)?;
     // Only the backend the run uses is built: an AWS run neither generates
@@ -282,7 +298,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     // targets do, so AWS discovery goes through the run's limits.
     let limits = Arc::new(spec.limits);
     let (accounts, client, mut backend) = if use_aws {
-        let endpoint = match endpoint_flag {
+        let endpoint = match spec.endpoint.take() {
             Some(url) => Some(url),
             None => std::env::var("AWS_ENDPOINT_URL")
                 .ok()
@@ -309,12 +325,12 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::new(RuntimeConfig {
         max_instances: instances,
         info_timeout: spec.scheduler.task_timeout,
-        output_limits: OutputLimits { max_bytes: max_output },
+        output_limits: OutputLimits { max_bytes: spec.max_output },
         ..RuntimeConfig::default()
     })?;
     let mut plugins = Vec::new();
     let mut per_plugin_targets = Vec::new();
-    for path in &plugin_paths {
+    for path in &spec.plugins {
         let plugin = Arc::new(runtime.load(path).await.map_err(InputError::from)?);
         let targets =
             targets::expand(&accounts, &spec.selection, plugin.info.scope, &plugin.info.home_region, spec.seed)
@@ -355,9 +371,9 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let stderr_is_terminal = std::io::stderr().is_terminal();
-    let format = format.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
+    let format = spec.format.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
     let cancel = interrupt_on_signals();
-    let progress = Progress::new(jobs.len(), stderr_is_terminal && !no_progress && !quiet, client.stats().clone());
+    let progress = Progress::new(jobs.len(), stderr_is_terminal && !spec.no_progress && !quiet, client.stats().clone());
     tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");
 
     let mut stdout = std::io::stdout().lock();
