@@ -451,18 +451,27 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim()).map_err(|e| format!("{s:?} is not a duration ({e}); e.g. 90s, 5m, 250ms"))
 }
 
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+/// A value a key takes as text or as a bare number (`timeout = 90` or
+/// `timeout = "90s"`), read by `parse`.
+fn text_or_number<'de, D: Deserializer<'de>, T>(
+    d: D,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
-        Seconds(f64),
+        Number(f64),
         Text(String),
     }
     match Option::<Raw>::deserialize(d)? {
         None => Ok(None),
-        Some(Raw::Seconds(s)) => parse_duration(&s.to_string()).map(Some).map_err(serde::de::Error::custom),
-        Some(Raw::Text(t)) => parse_duration(&t).map(Some).map_err(serde::de::Error::custom),
+        Some(Raw::Number(n)) => parse(&n.to_string()).map(Some).map_err(serde::de::Error::custom),
+        Some(Raw::Text(t)) => parse(&t).map(Some).map_err(serde::de::Error::custom),
     }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    text_or_number(d, parse_duration)
 }
 
 /// `8MiB`, `512KiB`, `2MB`, `1G` or a number of bytes.
@@ -487,31 +496,11 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 }
 
 fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Bytes(u64),
-        Text(String),
-    }
-    match Option::<Raw>::deserialize(d)? {
-        None => Ok(None),
-        Some(Raw::Bytes(n)) => parse_size(&n.to_string()).map(Some).map_err(serde::de::Error::custom),
-        Some(Raw::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
-    }
+    text_or_number(d, parse_size)
 }
 
 fn quorum<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Quorum>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Count(usize),
-        Text(String),
-    }
-    match Option::<Raw>::deserialize(d)? {
-        None => Ok(None),
-        Some(Raw::Count(n)) => Ok(Some(Quorum::Count(n))),
-        Some(Raw::Text(t)) => t.parse().map(Some).map_err(serde::de::Error::custom),
-    }
+    text_or_number(d, str::parse)
 }
 
 #[cfg(test)]
