@@ -74,9 +74,9 @@ async fn measure(plugin: &Arc<Plugin>, backend: &Arc<dyn Backend>, targets: &[Ta
     let plugins = [plugin.clone()];
     let jobs = scheduler::jobs(&plugins, vec![targets.to_vec()]);
     let started = Instant::now();
-    let outcome = scheduler::run(&plugins, client, jobs, &config, CancellationToken::new(), |_, _| {}).await;
+    let mut results = Vec::with_capacity(targets.len());
+    scheduler::run(&plugins, client, jobs, &config, CancellationToken::new(), |_, r| results.push(r)).await;
     let wall = started.elapsed();
-    let results: Vec<_> = outcome.results.into_iter().map(|(_, r)| r).collect();
     assert!(results.iter().all(|r| r.status == trawl_host::report::Status::Succeeded), "every target succeeds");
     let task_us = results.iter().map(|r| r.elapsed.as_secs_f64() * 1e6).collect();
     let started = Instant::now();

@@ -150,16 +150,18 @@ fn main() {
             ..SchedulerConfig::default()
         };
         let started = Instant::now();
-        let outcome =
-            rt.block_on(scheduler::run(&plugins, client.clone(), jobs, &config, CancellationToken::new(), |_, _| {}));
+        let mut statuses = Vec::new();
+        rt.block_on(scheduler::run(&plugins, client.clone(), jobs, &config, CancellationToken::new(), |_, r| {
+            statuses.push(r.status)
+        }));
         let wall = started.elapsed();
         let calls = client.stats().snapshot();
         let m = Measured {
             wall,
             calls: calls.calls,
             throttled: calls.throttled,
-            failed: outcome.results.iter().filter(|(_, r)| r.status.is_failure()).count(),
-            total: outcome.results.len(),
+            failed: statuses.iter().filter(|s| s.is_failure()).count(),
+            total: statuses.len(),
         };
         (m, org_mb)
     };

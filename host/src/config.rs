@@ -95,8 +95,13 @@ pub struct RunConfig {
     /// The simulated cloud.
     #[serde(default)]
     pub sim: SimConfig,
-    /// Output format: `table`, `json` or `jsonl`.
+    /// Output format: `table`, `json`, `jsonl` or `csv`.
     pub output: Option<String>,
+    /// Where dated report directories go, relative to the config file's
+    /// folder.
+    pub report: Option<PathBuf>,
+    /// This run's shard, `I/N`.
+    pub shard: Option<String>,
     /// No progress bar.
     pub no_progress: Option<bool>,
     /// Bytes of records one target may return (`8MiB` or a number).
@@ -227,9 +232,9 @@ impl RunConfig {
         let text =
             std::fs::read_to_string(path).map_err(|e| ConfigError { path: shown.clone(), reason: e.to_string() })?;
         let mut config = Self::parse(&text).map_err(|reason| ConfigError { path: shown, reason })?;
-        if let (Some(plugins), Some(dir)) = (&mut config.plugins, path.parent()) {
-            for plugin in plugins {
-                *plugin = dir.join(&*plugin);
+        if let Some(dir) = path.parent() {
+            for relative in config.plugins.iter_mut().flatten().chain(&mut config.report) {
+                *relative = dir.join(&*relative);
             }
         }
         Ok(config)
@@ -311,6 +316,8 @@ const KNOWN_KEYS: &[&str] = &[
     "limits",
     "sim",
     "output",
+    "report",
+    "shard",
     "no_progress",
     "max_output_per_target",
     "endpoint_url",

@@ -1,6 +1,10 @@
 //! trawl: run sandboxed WebAssembly cloud-inventory collectors across many
 //! accounts and regions in parallel.
 //!
+//! [`run`] is the library API: build a run, start it, stream its results,
+//! cancel it, wait for its report; the `host` binary ([`cli`]) is one
+//! client of it.
+//!
 //! A run flows forward through one module per stage: [`cli`] reads the
 //! operator's request, [`targets`] expands accounts x regions by the
 //! plugin's scope, [`scheduler`] fans the targets out with bounded
@@ -18,6 +22,7 @@ pub mod config;
 pub mod limits;
 pub mod progress;
 pub mod report;
+pub mod run;
 pub mod runtime;
 pub mod scheduler;
 pub mod suggest;

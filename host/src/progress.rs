@@ -4,61 +4,64 @@
 //! through it.
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cloud::CallStats;
-use crate::report::Status;
+use crate::run::ProgressWatch;
 
 /// The bar of the current run, for [`LogWriter`] to print around.
 static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
+/// How often the bar reads the run's counters.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Progress of one run.
 pub struct Progress {
     bar: Option<ProgressBar>,
-    stats: Arc<CallStats>,
-    counts: [AtomicU64; 3],
+    ticker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Progress {
-    /// A bar over `total` targets, drawn only when `visible` (stderr is a
-    /// terminal); `stats` supplies the throttled-call count.
-    pub fn new(total: usize, visible: bool, stats: Arc<CallStats>) -> Self {
-        let bar = visible.then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg} eta {eta}")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
-            );
-            bar.enable_steady_tick(Duration::from_millis(200));
-            *ACTIVE.lock().unwrap() = Some(bar.clone());
-            bar
-        });
-        Self { bar, stats, counts: Default::default() }
-    }
-
-    /// Counts one finished target.
-    pub fn record(&self, status: Status) {
-        let slot = match status {
-            Status::Succeeded => 0,
-            Status::Skipped => 1,
-            _ => 2,
-        };
-        self.counts[slot].fetch_add(1, Ordering::Relaxed);
-        if let Some(bar) = &self.bar {
-            let [ok, skipped, failed] = self.counts.each_ref().map(|c| c.load(Ordering::Relaxed));
-            let throttled = self.stats.snapshot().throttled;
-            bar.inc(1);
-            bar.set_message(format!("ok {ok} skipped {skipped} failed {failed} throttled {throttled}"));
+    /// A bar over the run `watch` follows, drawn only when `visible`
+    /// (stderr is a terminal); `stats` supplies the throttled-call count.
+    pub fn new(watch: ProgressWatch, visible: bool, stats: Arc<CallStats>) -> Self {
+        if !visible {
+            return Self { bar: None, ticker: None };
         }
+        let bar = ProgressBar::with_draw_target(Some(watch.now().total as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg} eta {eta}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        *ACTIVE.lock().unwrap() = Some(bar.clone());
+        let ticker = tokio::spawn({
+            let bar = bar.clone();
+            async move {
+                loop {
+                    let now = watch.now();
+                    let throttled = stats.snapshot().throttled;
+                    bar.set_position(now.done as u64);
+                    bar.set_message(format!(
+                        "ok {} skipped {} failed {} throttled {throttled}",
+                        now.succeeded, now.skipped, now.failed
+                    ));
+                    tokio::time::sleep(TICK).await;
+                }
+            }
+        });
+        Self { bar: Some(bar), ticker: Some(ticker) }
     }
 
     /// Removes the bar.
     pub fn finish(&self) {
+        if let Some(ticker) = &self.ticker {
+            ticker.abort();
+        }
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
             *ACTIVE.lock().unwrap() = None;

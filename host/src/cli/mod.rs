@@ -1,7 +1,9 @@
 //! The `host` command line: `run`, `inspect` and `sim export`.
 
 mod aws;
+mod output;
 mod run;
+mod saved;
 mod sim;
 
 use std::io::{IsTerminal, Write};
@@ -95,6 +97,11 @@ enum Command {
     /// Run collector plugins over the organisation's accounts and regions.
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<run::RunArgs>),
+    /// Merge the JSON reports of a run's shards (`host run --shard I/N`)
+    /// into the report one run over every target would have given.
+    Merge(saved::MergeArgs),
+    /// Render a saved JSON report as HTML or a dated report directory.
+    Report(saved::ReportArgs),
     /// Show what a plugin declares: name, scope, permissions, columns.
     Inspect {
         /// The plugin (.wasm component).
@@ -207,6 +214,8 @@ fn init_logging(verbose: u8, quiet: bool) {
 async fn dispatch(command: Command, quiet: bool) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run(args) => run::run(*args, quiet).await,
+        Command::Merge(args) => saved::merge(args, quiet),
+        Command::Report(args) => saved::report(args, quiet),
         Command::Inspect { plugin, json } => inspect(plugin, json).await.map(Into::into),
         Command::Sim { command: SimCommand::Serve(args) } => serve(*args).await,
         Command::Completions { shell } => {

@@ -1,29 +1,26 @@
 //! `host run`: resolve the config file and flags into a run, load the
 //! plugins, schedule, and write what finished, whatever stopped the run.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use tokio_util::sync::CancellationToken;
 
-use futures::StreamExt;
-use serde_json::json;
-
 use super::InputError;
-use super::aws::{AwsSpec, aws_accounts, aws_backend, endpoint_url};
-use super::sim::{SimArgs, SimSource, simulated_cloud};
-use crate::cloud::{CloudClient, RetryPolicy, Target};
+use super::aws::endpoint_url;
+use super::output::{Output, OutputFormat};
+use super::sim::{SimArgs, simulated_cloud};
+use crate::cloud::RetryPolicy;
+use crate::cloud::aws::discovery::AwsAccess;
 use crate::config::{self, RunConfig, parse_duration, parse_size};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
-use crate::report::{Report, TargetResult, json, jsonl, table};
-use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Runtime, RuntimeConfig};
-use crate::scheduler::{self, JoinPolicy, Quorum, SchedulerConfig};
-use crate::targets::{self, Selection};
+use crate::run::{Cloud, Run, RunError, Shard};
+use crate::runtime::DEFAULT_MAX_OUTPUT;
+use crate::scheduler::{JoinPolicy, Quorum, SchedulerConfig};
+use crate::targets::Selection;
 
 /// `host run` flags; each overrides the key of the same name in `--config`.
 #[derive(Debug, clap::Args)]
@@ -88,6 +85,15 @@ pub struct RunArgs {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(short, long, value_enum)]
     output: Option<OutputFormat>,
+    /// Also write a dated report directory here: DIR/trawl-YYYYMMDD-HHMMSS/
+    /// with report.json, PLUGIN.csv, summary.csv and report.html.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Collect shard I of N: a stable share of the targets by account and
+    /// region (organization-scoped plugins run in shard 1); merge the N
+    /// JSON reports with `host merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
@@ -120,16 +126,6 @@ pub struct RunArgs {
     sim: SimArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum OutputFormat {
-    /// Tables for people.
-    Table,
-    /// One JSON document at the end.
-    Json,
-    /// One record per line as targets finish; the summary on stderr.
-    Jsonl,
-}
-
 fn positive_duration(s: &str) -> Result<Duration, String> {
     match parse_duration(s)? {
         d if d.is_zero() => Err(format!("{s:?} must be longer than zero")),
@@ -145,11 +141,12 @@ struct RunSpec {
     retry: RetryPolicy,
     limits: Limits,
     seed: u64,
-    aws: AwsSpec,
-    /// `--endpoint-url` or `endpoint_url` (AWS_ENDPOINT_URL is read later,
-    /// for AWS runs only).
-    endpoint: Option<String>,
+    /// How an AWS run reaches its accounts; its endpoint is `--endpoint-url`
+    /// or `endpoint_url` (AWS_ENDPOINT_URL is read later, for AWS runs only).
+    aws: AwsAccess,
     format: Option<OutputFormat>,
+    report_dir: Option<PathBuf>,
+    shard: Option<Shard>,
     no_progress: bool,
     max_output: usize,
 }
@@ -165,7 +162,7 @@ impl RunSpec {
         let format = match (args.output, file.output.take()) {
             (Some(format), _) => Some(format),
             (None, Some(name)) => Some(OutputFormat::from_str(&name, true).map_err(|_| {
-                InputError::from(format!("`output = {name:?}` in the config: expected table, json or jsonl"))
+                InputError::from(format!("`output = {name:?}` in the config: expected table, json, jsonl or csv"))
             })?),
             (None, None) => None,
         };
@@ -206,8 +203,9 @@ impl RunSpec {
             !args.no_client_limits && file.limits.client_side.unwrap_or(true),
             args.max_in_flight.or(file.limits.max_in_flight).unwrap_or(DEFAULT_MAX_IN_FLIGHT),
         );
-        let aws = AwsSpec {
+        let aws = AwsAccess {
             profile: args.profile.clone().or(file.profile),
+            endpoint,
             role_name: args.role_name.clone().or(file.role_name),
             external_id: args.external_id.clone().or(file.external_id),
             org: args.org || file.org.unwrap_or(false),
@@ -224,8 +222,15 @@ impl RunSpec {
             limits,
             seed: args.seed.or(file.seed).unwrap_or(1),
             aws,
-            endpoint,
             format,
+            report_dir: args.report.clone().or(file.report),
+            shard: match (args.shard, file.shard.take()) {
+                (Some(shard), _) => Some(shard),
+                (None, Some(text)) => {
+                    Some(text.parse().map_err(|e| InputError::from(format!("`shard` in the config: {e}")))?)
+                }
+                (None, None) => None,
+            },
             no_progress: args.no_progress || file.no_progress.unwrap_or(false),
             max_output: args.max_output_per_target.or(file.max_output_per_target).unwrap_or(DEFAULT_MAX_OUTPUT),
         })
@@ -284,224 +289,68 @@ fn check_backend_choice(args: &RunArgs, file: &RunConfig, aws: bool) -> anyhow::
 pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     // The run's wall time starts here: discovery and loading count too.
     let started = Instant::now();
-    let file = match &args.config {
+    let mut file = match &args.config {
         Some(path) => RunConfig::from_file(path).map_err(InputError::from)?,
         None => RunConfig::default(),
     };
-    let mut file = file;
     let use_aws = args.aws || file.aws.unwrap_or(false);
     check_backend_choice(&args, &file, use_aws)?;
     let sim_config = std::mem::take(&mut file.sim);
     let mut spec = RunSpec::resolve(&args, file)?;
     // Only the backend the run uses is built: an AWS run neither generates
-    // nor reads a simulated organisation. The client exists before the
-    // targets do, so AWS discovery goes through the run's limits.
-    let limits = Arc::new(spec.limits);
-    let (accounts, client, mut backend) = if use_aws {
-        let endpoint = match spec.endpoint.take() {
-            Some(url) => Some(url),
-            None => std::env::var("AWS_ENDPOINT_URL")
+    // nor reads a simulated organisation.
+    let cloud = if use_aws {
+        if spec.aws.endpoint.is_none() {
+            spec.aws.endpoint = std::env::var("AWS_ENDPOINT_URL")
                 .ok()
                 .map(|url| endpoint_url(&url).map_err(|e| InputError::from(format!("AWS_ENDPOINT_URL: {e}"))))
-                .transpose()?,
-        };
-        let backend = json!({"backend": "aws", "endpoint": endpoint.as_deref().unwrap_or("AWS")});
-        let aws = Arc::new(aws_backend(&spec.aws, endpoint).await?);
-        let client = CloudClient::new(aws.clone(), limits, spec.retry.clone());
-        (aws_accounts(&aws, &client, &spec.aws, &mut spec.selection).await?, client, backend)
+                .transpose()?;
+        }
+        Cloud::Aws(spec.aws)
     } else {
         let slow_default = spec.retry.call_timeout + Duration::from_secs(1);
-        let (accounts, sim, source) = simulated_cloud(&args.sim, sim_config, slow_default)?;
-        let mut backend = json!({"backend": source.kind(), "banner": source.banner(&accounts)});
-        if let SimSource::Fixture(path) = &source {
-            backend["fixture"] = path.display().to_string().into();
-        }
-        (accounts, CloudClient::new(Arc::new(sim), limits, spec.retry.clone()), backend)
+        let (_, cloud, source) = simulated_cloud(&args.sim, sim_config, slow_default)?;
+        Cloud::Simulated { cloud: Box::new(cloud), source }
     };
-    let client = Arc::new(client);
-    let discovery = started.elapsed();
-
-    let instances = spec.scheduler.max_workers as u32 + 2;
-    let runtime = Runtime::new(RuntimeConfig {
-        max_instances: instances,
-        info_timeout: spec.scheduler.task_timeout,
-        output_limits: OutputLimits { max_bytes: spec.max_output },
-        ..RuntimeConfig::default()
-    })?;
-    let mut plugins = Vec::new();
-    let mut per_plugin_targets = Vec::new();
-    for path in &spec.plugins {
-        let plugin = Arc::new(runtime.load(path).await.map_err(InputError::from)?);
-        let targets =
-            targets::expand(&accounts, &spec.selection, plugin.info.scope, &plugin.info.home_region, spec.seed)
-                .map_err(InputError::from)?;
-        per_plugin_targets.push(targets);
-        plugins.push(plugin);
-    }
-    if let Some((i, twice)) =
-        plugins.iter().enumerate().find(|(i, p)| plugins[..*i].iter().any(|q| q.info.name == p.info.name))
-    {
-        let first = plugins.iter().find(|p| p.info.name == twice.info.name).map_or("", |p| p.source.as_str());
-        return Err(InputError::from(format!(
-            "{} and {first} are both plugin {:?}: give each plugin once (argument {})",
-            twice.source,
-            twice.info.name,
-            i + 1
-        )));
-    }
-    let jobs = scheduler::jobs(&plugins, per_plugin_targets);
-    if let Some(Quorum::Count(n)) = spec.scheduler.policy.min_success
-        && n > jobs.len()
-    {
-        return Err(InputError::from(format!(
-            "--min-success {n} cannot be met: the run has {} targets (give a count up to {0} or a percentage)",
-            jobs.len()
-        )));
-    }
+    let mut output = Output::new(spec.format, spec.report_dir, quiet);
+    let mut run = Run::builder()
+        .plugins(spec.plugins)
+        .cloud(cloud)
+        .select(spec.selection)
+        .scheduling(spec.scheduler)
+        .retries(spec.retry)
+        .limits(spec.limits)
+        .seed(spec.seed)
+        .max_output_per_target(spec.max_output)
+        .shard(spec.shard)
+        .keep_streamed_records(output.streams() && output.needs_all_records())
+        .cancel_on(interrupt_on_signals())
+        .started_at(started)
+        .start()
+        .await
+        .map_err(|e| match e {
+            RunError::Input(message) => InputError::from(message),
+            RunError::Internal(e) => e,
+        })?;
     // Said once every input is known to be good, so an input error stays
     // the only line on stderr.
-    if let Some(banner) = backend.as_object_mut().and_then(|b| b.remove("banner"))
-        && !quiet
-    {
-        eprintln!("{}", banner.as_str().unwrap_or_default());
-    }
-    // Each account's credentials (an AssumeRole for most) are readied
-    // ahead of its first task, in the order the tasks will need them.
-    let prefetch = tokio::spawn(prepare_accounts(client.clone(), first_targets(&jobs)));
-
-    let stdout_is_terminal = std::io::stdout().is_terminal();
-    let stderr_is_terminal = std::io::stderr().is_terminal();
-    let format = spec.format.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json });
-    let cancel = interrupt_on_signals();
-    let progress = Progress::new(jobs.len(), stderr_is_terminal && !spec.no_progress && !quiet, client.stats().clone());
-    tracing::info!(plugins = plugins.len(), jobs = jobs.len(), "starting run");
-
-    let mut stdout = std::io::stdout().lock();
-    let mut write_error = None;
-    let several = plugins.len() > 1;
-    let outcome = scheduler::run(&plugins, client.clone(), jobs, &spec.scheduler, cancel, |plugin, result| {
-        progress.record(result.status);
-        tracing::info!(
-            plugin = %plugins[plugin].info.name,
-            account = %result.target.account_id,
-            region = %result.target.region,
-            status = ?result.status,
-            records = result.record_count,
-            elapsed_ms = result.elapsed.as_millis() as u64,
-            error = result.error.as_ref().map(|e| e.code.as_str()).unwrap_or(""),
-            "target finished"
-        );
-        if format == OutputFormat::Jsonl {
-            // Written and dropped: a jsonl run holds no records.
-            let records = result.take_records();
-            if write_error.is_none() {
-                let name = several.then(|| plugins[plugin].info.name.as_str());
-                write_error = jsonl::write_records(&mut stdout, &result.target, &records, name).err();
-            }
+    if !quiet {
+        if let Some(banner) = run.banner() {
+            eprintln!("{banner}");
         }
-    })
-    .await;
-    prefetch.abort();
+        if let (Some(shard), Some(info)) = (spec.shard, run.backend().get("shard")) {
+            eprintln!(
+                "shard {shard}: {} of the run's {} targets (organization-scoped plugins run in shard 1)",
+                info["targets"], info["run_targets"]
+            );
+        }
+    }
+    let progress = Progress::new(run.watch(), output.stderr_is_terminal() && !spec.no_progress && !quiet, run.calls());
+    output.stream(&mut run).await;
+    let report = run.wait().await;
     progress.finish();
-    if let Some(e) = write_error {
-        anyhow::bail!("writing records to stdout: {e}");
-    }
-    let elapsed = started.elapsed();
-    let verdict = outcome.verdict(&spec.scheduler.policy);
-    let mut grouped: Vec<Vec<TargetResult>> = plugins.iter().map(|_| Vec::new()).collect();
-    for (plugin, result) in outcome.results {
-        grouped[plugin].push(result);
-    }
-    let reports: Vec<Report> =
-        plugins.iter().zip(grouped).map(|(p, results)| Report::new(p.info.clone(), results, elapsed)).collect();
-    let mut run_info = serde_json::json!({
-        "verdict": verdict,
-        "stopped": outcome.stopped,
-        "calls": client.stats().snapshot(),
-        "elapsed_ms": elapsed.as_millis() as u64,
-        "discovery_ms": discovery.as_millis() as u64,
-    });
-    if let (Some(info), Some(backend)) = (run_info.as_object_mut(), backend.as_object()) {
-        info.extend(backend.clone());
-    }
-
-    match format {
-        OutputFormat::Table => {
-            let width = table::output_width();
-            for report in &reports {
-                stdout.write_all(table::render(report, width).as_bytes())?;
-            }
-            let calls = client.stats().snapshot();
-            writeln!(
-                stdout,
-                "run: {verdict}; {} API calls, {} throttled, {} retried",
-                calls.calls, calls.throttled, calls.retries
-            )?;
-        }
-        OutputFormat::Json => json::write_run(&reports, &run_info, &mut stdout)?,
-        // The machine-readable summary, for whoever reads stderr from a
-        // program; a person at a terminal gets the outcome line below.
-        OutputFormat::Jsonl if !quiet && !stderr_is_terminal => {
-            let summaries: Vec<_> = reports
-                .iter()
-                .map(|r| serde_json::json!({"plugin": r.plugin.name, "summary": r.summary(), "errors": r.errors()}))
-                .collect();
-            eprintln!("{}", serde_json::json!({"run": run_info, "plugins": summaries}));
-        }
-        OutputFormat::Jsonl => {}
-    }
-    stdout.flush()?;
-    // The table on a terminal ends with the outcome already.
-    if stderr_is_terminal && !quiet && !(format == OutputFormat::Table && stdout_is_terminal) {
-        eprintln!("{}", outcome_line(&reports, verdict, format, elapsed));
-    }
-    Ok(ExitCode::from(verdict.exit_code()))
-}
-
-/// One line for a person: how the run ended and where its output went.
-fn outcome_line(reports: &[Report], verdict: scheduler::Verdict, format: OutputFormat, elapsed: Duration) -> String {
-    let mut counts = crate::report::Summary::default();
-    for s in reports.iter().map(Report::summary) {
-        counts.total += s.total;
-        counts.succeeded += s.succeeded;
-        counts.skipped += s.skipped;
-        counts.failed += s.failed + s.timed_out + s.cancelled;
-        counts.records += s.records;
-    }
-    let format = format.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
-    format!(
-        "run: {verdict}; {} of {} targets succeeded, {} skipped, {} failed; {} records as {format} on stdout, in {:.1} s",
-        counts.succeeded,
-        counts.total,
-        counts.skipped,
-        counts.failed,
-        counts.records,
-        elapsed.as_secs_f64()
-    )
-}
-
-/// Accounts at which credentials are readied at once, ahead of the tasks.
-const PREFETCH_CONCURRENCY: usize = 8;
-
-/// One target per account, in the order the jobs first reach each account.
-fn first_targets(jobs: &[scheduler::Job]) -> Vec<Target> {
-    let mut seen = std::collections::HashSet::new();
-    jobs.iter().flat_map(|job| job.candidates.iter()).filter(|t| seen.insert(t.account_id.clone())).cloned().collect()
-}
-
-/// Readies each account's credentials (assumes its role) before its first
-/// task asks; a failure here is left for that task to meet and report.
-async fn prepare_accounts(client: Arc<CloudClient>, targets: Vec<Target>) {
-    futures::stream::iter(targets)
-        .for_each_concurrent(PREFETCH_CONCURRENCY, |target| {
-            let client = client.clone();
-            async move {
-                if let Err(e) = client.prepare(&target).await {
-                    tracing::debug!(account = %target.account_id, "readying credentials ahead of the tasks: {e}");
-                }
-            }
-        })
-        .await;
+    output.finish(&report)?;
+    Ok(ExitCode::from(report.verdict.exit_code()))
 }
 
 /// Ctrl-C or SIGTERM cancels the run (what finished is still written); a
@@ -549,8 +398,8 @@ async fn wait_for_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::super::aws::org_error;
     use super::*;
+    use crate::cloud::aws::discovery::org_error;
 
     /// A config line for every `host run` flag, by the flag's name.
     const SAMPLES: &[(&str, &str)] = &[
@@ -572,6 +421,8 @@ mod tests {
         ("max_in_flight", "max_in_flight = 64"),
         ("max_output_per_target", r#"max_output_per_target = "4MiB""#),
         ("output", r#"output = "jsonl""#),
+        ("report", r#"report = "reports""#),
+        ("shard", r#"shard = "2/3""#),
         ("no_progress", "no_progress = true"),
         ("aws", "aws = true"),
         ("profile", r#"profile = "audit""#),

@@ -28,7 +28,7 @@ pub struct CallStats {
 }
 
 /// A snapshot of [`CallStats`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CallCounts {
     /// Attempts sent to the backend.
     pub calls: u64,

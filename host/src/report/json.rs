@@ -1,6 +1,7 @@
 //! The JSON document: plugin, summary, sorted results, error summary.
 //! Written through borrowed views, so records go out as the text the
-//! plugins produced and no second copy of the run is built.
+//! plugins produced and no second copy of the run is built; read back
+//! (`host report`, `host merge`) into the same reports.
 
 use std::io::{self, Write};
 
@@ -9,7 +10,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{ErrorGroup, Report, Status, Summary, TargetResult};
-use crate::runtime::Reason;
+use crate::runtime::{PluginInfo, Reason, Scope};
 
 #[derive(serde::Serialize)]
 struct Document<'a> {
@@ -23,6 +24,8 @@ struct Document<'a> {
 struct PluginRef<'a> {
     name: &'a str,
     version: &'a str,
+    scope: Scope,
+    columns: &'a [String],
 }
 
 #[derive(serde::Serialize)]
@@ -48,7 +51,12 @@ impl Serialize for Totals<'_> {
 
 fn view(report: &Report) -> Document<'_> {
     Document {
-        plugin: PluginRef { name: &report.plugin.name, version: &report.plugin.version },
+        plugin: PluginRef {
+            name: &report.plugin.name,
+            version: &report.plugin.version,
+            scope: report.plugin.scope,
+            columns: &report.plugin.columns,
+        },
         summary: report.summary(),
         results: report.results.iter().map(result).collect(),
         errors: report.errors(),
@@ -93,4 +101,125 @@ pub fn write_run(reports: &[Report], run: &Value, out: &mut impl Write) -> io::R
 /// The report as a JSON value (for callers that combine documents).
 pub fn document(report: &Report) -> Value {
     serde_json::to_value(view(report)).expect("a report always serialises")
+}
+
+/// A JSON report read back: one report per plugin and its `run` section.
+#[derive(Debug)]
+pub struct SavedRun {
+    /// One report per plugin, results in (account, region) order.
+    pub reports: Vec<Report>,
+    /// The `run` section as written.
+    pub run: Value,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedDocument {
+    plugin: SavedPlugin,
+    results: Vec<SavedResult>,
+    summary: SavedSummary,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedPlugin {
+    name: String,
+    version: String,
+    #[serde(default)]
+    scope: Option<Scope>,
+    #[serde(default)]
+    columns: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedSummary {
+    elapsed_ms: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedResult {
+    account_id: String,
+    account_name: String,
+    region: String,
+    status: Status,
+    records: Vec<Box<RawValue>>,
+    totals: SavedTotals,
+    error: Option<Reason>,
+    elapsed_ms: u64,
+}
+
+/// Totals in the order written (a JSON object).
+struct SavedTotals(Vec<(String, u64)>);
+
+impl<'de> serde::Deserialize<'de> for SavedTotals {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Ordered;
+        impl<'de> serde::de::Visitor<'de> for Ordered {
+            type Value = SavedTotals;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of totals")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SavedTotals, A::Error> {
+                let mut totals = Vec::new();
+                while let Some(entry) = map.next_entry::<String, u64>()? {
+                    totals.push(entry);
+                }
+                Ok(SavedTotals(totals))
+            }
+        }
+        d.deserialize_map(Ordered)
+    }
+}
+
+/// Either shape [`write_run`] writes; not an untagged enum, which would
+/// buffer the records and cannot hold them as raw JSON.
+#[derive(serde::Deserialize)]
+struct SavedFile {
+    plugins: Option<Vec<SavedDocument>>,
+    plugin: Option<SavedPlugin>,
+    results: Option<Vec<SavedResult>>,
+    summary: Option<SavedSummary>,
+    run: Value,
+}
+
+/// Reads a document [`write_run`] wrote (`host run -o json`).
+pub fn read_run(text: &str) -> Result<SavedRun, String> {
+    let SavedFile { plugins, plugin, results, summary, run } =
+        serde_json::from_str(text).map_err(|e| format!("not a trawl JSON report ({e})"))?;
+    let documents = match (plugins, plugin, results, summary) {
+        (Some(plugins), ..) => plugins,
+        (None, Some(plugin), Some(results), Some(summary)) => vec![SavedDocument { plugin, results, summary }],
+        _ => return Err("not a trawl JSON report (no `plugin` with `results`, nor `plugins`)".into()),
+    };
+    let reports = documents
+        .into_iter()
+        .map(|d| {
+            let plugin = PluginInfo {
+                name: d.plugin.name,
+                version: d.plugin.version,
+                description: String::new(),
+                scope: d.plugin.scope.unwrap_or(Scope::Regional),
+                home_region: String::new(),
+                permissions: Vec::new(),
+                columns: d.plugin.columns,
+            };
+            let results = d
+                .results
+                .into_iter()
+                .map(|r| TargetResult {
+                    target: crate::targets::Target {
+                        account_id: r.account_id,
+                        account_name: r.account_name,
+                        region: r.region,
+                    },
+                    status: r.status,
+                    record_count: r.records.len(),
+                    records: r.records,
+                    totals: r.totals.0,
+                    error: r.error,
+                    elapsed: std::time::Duration::from_millis(r.elapsed_ms),
+                })
+                .collect();
+            Report::new(plugin, results, std::time::Duration::from_millis(d.summary.elapsed_ms))
+        })
+        .collect();
+    Ok(SavedRun { reports, run })
 }

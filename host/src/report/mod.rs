@@ -1,6 +1,10 @@
 //! Aggregation: per-target results, the run summary, the error summary
 //! grouped by code, and the writers for each output format.
 
+pub mod columns;
+pub mod csv;
+pub mod dir;
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod table;
@@ -16,7 +20,7 @@ use crate::runtime::{PluginInfo, Reason, TaskOutcome};
 use crate::targets::Target;
 
 /// How a target ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Records collected.
@@ -80,6 +84,19 @@ impl TargetResult {
     /// a jsonl run holds no record after it is written.
     pub fn take_records(&mut self) -> Vec<Box<RawValue>> {
         std::mem::take(&mut self.records)
+    }
+
+    /// A copy of everything but the records (their count stays).
+    pub fn clone_without_records(&self) -> Self {
+        Self {
+            target: self.target.clone(),
+            status: self.status,
+            records: Vec::new(),
+            record_count: self.record_count,
+            totals: self.totals.clone(),
+            error: self.error.clone(),
+            elapsed: self.elapsed,
+        }
     }
 
     /// The result of `target` from the runtime's outcome.

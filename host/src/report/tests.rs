@@ -89,7 +89,10 @@ fn errors_group_failures_by_code_most_frequent_first() {
 #[test]
 fn json_document_has_the_documented_shape() {
     let doc = json::document(&sample());
-    assert_eq!(doc["plugin"], json!({"name": "ebs", "version": "0.1.0"}));
+    assert_eq!(
+        doc["plugin"],
+        json!({"name": "ebs", "version": "0.1.0", "scope": "regional", "columns": ["volume_id"]})
+    );
     assert_eq!(doc["summary"]["failed"], 3);
     let first = &doc["results"][0];
     assert_eq!(first["account_id"], "1");
@@ -156,4 +159,32 @@ fn a_thousand_cancelled_targets_are_counted_not_listed() {
     assert!(text.contains("… and 1,052 more not listed"), "{text}");
     assert!(text.contains("trawl.Interrupted x1102") && text.contains("… and 1,097 more"), "{text}");
     assert!(text.lines().count() < 70, "{} lines", text.lines().count());
+}
+
+#[test]
+fn a_json_report_reads_back_into_the_same_report() {
+    let report = sample();
+    let run = json!({"verdict": "targets_failed", "calls": {"calls": 3, "throttled": 0, "retries": 0}});
+    let mut text = Vec::new();
+    json::write_run(std::slice::from_ref(&report), &run, &mut text).unwrap();
+    let saved = json::read_run(std::str::from_utf8(&text).unwrap()).unwrap();
+    assert_eq!(saved.run, run);
+    let mut again = Vec::new();
+    json::write_run(&saved.reports, &saved.run, &mut again).unwrap();
+    assert_eq!(String::from_utf8(again).unwrap(), String::from_utf8(text).unwrap());
+    assert!(json::read_run("{\"run\": {}}").unwrap_err().contains("not a trawl JSON report"));
+}
+
+#[test]
+fn csv_has_target_columns_then_the_plugins_then_any_others() {
+    let mut report = sample();
+    let extra = serde_json::value::to_raw_value(&json!({"size": 8, "volume_id": "vol-x", "tags": {"a": "b,c"}})).unwrap();
+    report.results[0].records.push(extra);
+    let mut out = Vec::new();
+    csv::write_records(&mut out, std::slice::from_ref(&report)).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("account_id,account_name,region,volume_id,size,tags"));
+    assert_eq!(lines.next(), Some("1,n1,eu-west-1,vol-0,,"));
+    assert!(text.contains(r#"vol-x,8,"{""a"":""b,c""}""#), "{text}");
 }

@@ -26,7 +26,7 @@ pub const PLUGIN_INTERFACE: &str = "trawl:collector/plugin";
 pub const WORLD_VERSION: (u64, u64, u64) = (0, 1, 0);
 
 /// How many times a plugin runs in one collection (see the WIT `scope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Once per (account, region).
@@ -71,7 +71,7 @@ pub enum TaskOutcome {
 }
 
 /// A code and a message: why a task did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reason {
     /// Machine-readable code, e.g. `UnauthorizedOperation`, `trawl.Trap`.
     pub code: String,

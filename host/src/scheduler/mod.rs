@@ -86,11 +86,9 @@ pub fn jobs(plugins: &[Arc<Plugin>], targets: Vec<Vec<Target>>) -> Vec<Job> {
     out
 }
 
-/// What a run produced.
+/// How a run ended (its results went to `on_result`, one per job).
 #[derive(Debug)]
 pub struct RunOutcome {
-    /// One result per job, in completion order, with the plugin index.
-    pub results: Vec<(usize, TargetResult)>,
     /// Why the run stopped early, if it did.
     pub stopped: Option<StopReason>,
     /// The policy's counts.
@@ -104,33 +102,31 @@ impl RunOutcome {
     }
 }
 
-/// Runs `jobs`, calling `on_result` as each finishes (completion order),
-/// until all are done or the run stops; `cancel` is Ctrl-C. `on_result`
-/// may take the records out of a result it has written (a streaming
-/// writer), so the run does not hold them.
+/// Runs `jobs`, handing each result to `on_result` with its plugin index
+/// as it finishes (completion order), until all are done or the run
+/// stops; `cancel` stops it. Every job gets exactly one result; the
+/// scheduler keeps none of them.
 pub async fn run(
     plugins: &[Arc<Plugin>],
     client: Arc<CloudClient>,
     jobs: Vec<Job>,
     config: &SchedulerConfig,
     cancel: CancellationToken,
-    mut on_result: impl FnMut(usize, &mut TargetResult),
+    mut on_result: impl FnMut(usize, TargetResult),
 ) -> RunOutcome {
     let deadline = config.policy.deadline.map(|d| tokio::time::Instant::now() + d);
     let mut tally = Tally { total: jobs.len(), ..Tally::default() };
     let mut pending = jobs.into_iter();
     let mut running = JoinSet::new();
     let mut in_flight = HashMap::new();
-    let mut results = Vec::with_capacity(tally.total);
     let mut stopped = None;
-    let mut record = |plugin: usize, mut result: TargetResult, tally: &mut Tally| {
+    let mut record = |plugin: usize, result: TargetResult, tally: &mut Tally| {
         match result.status {
             Status::Succeeded => tally.succeeded += 1,
             Status::Skipped => {}
             _ => tally.failures += 1,
         }
-        on_result(plugin, &mut result);
-        results.push((plugin, result));
+        on_result(plugin, result);
     };
     loop {
         while stopped.is_none() && running.len() < config.max_workers.max(1) {
@@ -181,7 +177,7 @@ pub async fn run(
         let result = stopped_result(job.candidates[0].clone(), stopped, false);
         record(job.plugin, result, &mut tally);
     }
-    RunOutcome { results, stopped, tally }
+    RunOutcome { stopped, tally }
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

@@ -62,7 +62,7 @@ pub struct JoinPolicy {
 }
 
 /// Why a run stopped before every target had its turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// `--max-failures` was exceeded.
@@ -74,7 +74,7 @@ pub enum StopReason {
 }
 
 /// The run's verdict under its policy, with the process exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The policy held. Exit 0.

@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod credentials;
+pub mod discovery;
 pub mod sign;
 
 pub use backend::AwsBackend;

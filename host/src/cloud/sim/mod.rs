@@ -17,6 +17,7 @@ pub mod pressure;
 mod quotas;
 mod request;
 pub mod serve;
+pub mod source;
 mod sts;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub use org::{FixtureError, Organization};
 pub use pressure::Pressure;
 use pressure::{Server, Verdict};
 use request::Protocol;
+pub use source::SimSource;
 
 use super::{ApiCall, ApiError, Backend, Target};
 

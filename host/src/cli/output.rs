@@ -1,0 +1,165 @@
+//! Where a finished run goes: the chosen format on stdout (jsonl and
+//! streamed as targets finish), the `--report DIR` directory, and the
+//! outcome line for a person. `host run` and `host merge` share it.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use futures::StreamExt;
+
+use crate::report::{self, Report, Summary, json, jsonl, table};
+use crate::run::{RunHandle, RunReport};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON document at the end.
+    Json,
+    /// One record per line as targets finish; the summary on stderr.
+    Jsonl,
+    /// One row per record (RFC 4180), account and region first.
+    Csv,
+}
+
+impl OutputFormat {
+    /// The name, as `-o` takes it.
+    pub fn name(self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+    }
+}
+
+/// How a run's results are written.
+pub struct Output {
+    format: OutputFormat,
+    report_dir: Option<PathBuf>,
+    quiet: bool,
+    stdout_is_terminal: bool,
+    stderr_is_terminal: bool,
+    /// A jsonl write that failed (stdout closed): writing stops, the run
+    /// goes on, and the error is reported at the end.
+    write_error: Option<std::io::Error>,
+}
+
+impl Output {
+    /// `format` unset means a table on a terminal, JSON otherwise.
+    pub fn new(format: Option<OutputFormat>, report_dir: Option<PathBuf>, quiet: bool) -> Self {
+        let stdout_is_terminal = std::io::stdout().is_terminal();
+        Self {
+            format: format.unwrap_or(if stdout_is_terminal { OutputFormat::Table } else { OutputFormat::Json }),
+            report_dir,
+            quiet,
+            stdout_is_terminal,
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+            write_error: None,
+        }
+    }
+
+    /// True when the output is written as targets finish.
+    pub fn streams(&self) -> bool {
+        self.format == OutputFormat::Jsonl
+    }
+
+    /// True when the report directory needs every record at the end.
+    pub fn needs_all_records(&self) -> bool {
+        self.report_dir.is_some()
+    }
+
+    /// True when a person watches stderr (progress bar, outcome line).
+    pub fn stderr_is_terminal(&self) -> bool {
+        self.stderr_is_terminal
+    }
+
+    /// Writes each result as it finishes (jsonl); other formats wait.
+    pub async fn stream(&mut self, run: &mut RunHandle) {
+        if !self.streams() {
+            return;
+        }
+        let names: Vec<String> = run.plugins().iter().map(|p| p.name.clone()).collect();
+        let several = names.len() > 1;
+        let mut stdout = std::io::stdout().lock();
+        while let Some(done) = run.next().await {
+            if self.write_error.is_none() {
+                let name = several.then(|| names[done.plugin].as_str());
+                self.write_error =
+                    jsonl::write_records(&mut stdout, &done.result.target, &done.result.records, name).err();
+            }
+        }
+    }
+
+    /// Writes the finished run: stdout in the chosen format (unless it
+    /// streamed), the report directory, and the outcome line.
+    pub fn finish(self, report: &RunReport) -> anyhow::Result<()> {
+        if let Some(e) = self.write_error {
+            anyhow::bail!("writing records to stdout: {e}");
+        }
+        let run_info = report.run_info();
+        let mut stdout = std::io::stdout().lock();
+        match self.format {
+            OutputFormat::Table => {
+                let width = table::output_width();
+                for r in &report.reports {
+                    stdout.write_all(table::render(r, width).as_bytes())?;
+                }
+                let calls = report.calls;
+                writeln!(
+                    stdout,
+                    "run: {}; {} API calls, {} throttled, {} retried",
+                    report.verdict, calls.calls, calls.throttled, calls.retries
+                )?;
+            }
+            OutputFormat::Json => json::write_run(&report.reports, &run_info, &mut stdout)?,
+            OutputFormat::Csv => report::csv::write_records(&mut stdout, &report.reports)?,
+            // The machine-readable summary, for whoever reads stderr from a
+            // program; a person at a terminal gets the outcome line below.
+            OutputFormat::Jsonl if !self.quiet && !self.stderr_is_terminal => {
+                let summaries: Vec<_> = report
+                    .reports
+                    .iter()
+                    .map(|r| serde_json::json!({"plugin": r.plugin.name, "summary": r.summary(), "errors": r.errors()}))
+                    .collect();
+                eprintln!("{}", serde_json::json!({"run": run_info, "plugins": summaries}));
+            }
+            OutputFormat::Jsonl => {}
+        }
+        stdout.flush()?;
+        drop(stdout);
+        if let Some(parent) = &self.report_dir {
+            let dir = report::dir::write(parent, &report.reports, &run_info, std::time::SystemTime::now())
+                .map_err(|e| anyhow::anyhow!("writing the report under {}: {e}", parent.display()))?;
+            if !self.quiet {
+                eprintln!("report: {}", dir.display());
+            }
+        }
+        // The table on a terminal ends with the outcome already.
+        if self.stderr_is_terminal && !self.quiet && !(self.format == OutputFormat::Table && self.stdout_is_terminal) {
+            eprintln!("{}", outcome_line(report, self.format));
+        }
+        Ok(())
+    }
+}
+
+/// One line for a person: how the run ended and where its output went.
+fn outcome_line(report: &RunReport, format: OutputFormat) -> String {
+    let mut counts = Summary::default();
+    for s in report.reports.iter().map(Report::summary) {
+        counts.total += s.total;
+        counts.succeeded += s.succeeded;
+        counts.skipped += s.skipped;
+        counts.failed += s.failed + s.timed_out + s.cancelled;
+        counts.records += s.records;
+    }
+    format!(
+        "run: {}; {} of {} targets succeeded, {} skipped, {} failed; {} records as {} on stdout, in {:.1} s",
+        report.verdict,
+        counts.succeeded,
+        counts.total,
+        counts.skipped,
+        counts.failed,
+        counts.records,
+        format.name(),
+        report.elapsed.as_secs_f64()
+    )
+}
