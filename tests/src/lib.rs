@@ -211,3 +211,34 @@ impl RecordingProxy {
         String::from_utf8_lossy(&self.received.lock().unwrap()).into_owned()
     }
 }
+
+/// Runs `cargo run --example NAME -p trawl-host -- ARGS` from the
+/// workspace root (the examples a user copies from).
+pub fn example(name: &str, args: &[&str]) -> Run {
+    artifacts();
+    let Output { status, stdout, stderr } = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--package", "trawl-host", "--example", name, "--"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("running cargo");
+    Run {
+        status: status.code().expect("the example was killed by a signal"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// Where tests keep what a person may want to look at afterwards
+/// (screenshots): `target/test-artifacts/`.
+pub fn artifact_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let dir = target.join("test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The repository's root (for files a test checks: manifests, README).
+pub fn repository() -> PathBuf {
+    root()
+}

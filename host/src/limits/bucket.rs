@@ -97,7 +97,7 @@ impl Bucket {
         limiter.until_ready().await;
     }
 
-    /// The service throttled a call: slow down by [`BETA`].
+    /// The service throttled a call: slow down by `BETA` (a multiplicative decrease).
     pub fn on_throttle(&self) {
         self.on_throttle_at(Instant::now());
     }

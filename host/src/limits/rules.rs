@@ -16,7 +16,7 @@
 //! figure of 600 requests per second per account and region is often
 //! quoted but could not be confirmed here. The default, 100/s with a
 //! burst of 100, assumes the roles of 100 accounts at once and 85 a second
-//! after that (see [`crate::limits::bucket`] for the pacing margin), far
+//! after that (the bucket module paces at a margin below it), far
 //! below any documented or quoted STS limit; the old 10/s made 50
 //! accounts wait 5 s and throttled. The simulator's server uses the same
 //! table, so both sides agree at the defaults.

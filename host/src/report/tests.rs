@@ -178,7 +178,8 @@ fn a_json_report_reads_back_into_the_same_report() {
 #[test]
 fn csv_has_target_columns_then_the_plugins_then_any_others() {
     let mut report = sample();
-    let extra = serde_json::value::to_raw_value(&json!({"size": 8, "volume_id": "vol-x", "tags": {"a": "b,c"}})).unwrap();
+    let extra =
+        serde_json::value::to_raw_value(&json!({"size": 8, "volume_id": "vol-x", "tags": {"a": "b,c"}})).unwrap();
     report.results[0].records.push(extra);
     let mut out = Vec::new();
     csv::write_records(&mut out, std::slice::from_ref(&report)).unwrap();

@@ -42,7 +42,7 @@ pub struct CompileCache {
 impl CompileCache {
     /// The cache at `TRAWL_CACHE_DIR`, else `$XDG_CACHE_HOME/trawl`, else
     /// `~/.cache/trawl`; None when none of these can be determined. Its cap
-    /// is `TRAWL_CACHE_MAX_MB` mebibytes, else [`DEFAULT_MAX_BYTES`].
+    /// is `TRAWL_CACHE_MAX_MB` mebibytes, else 512 MiB.
     pub fn from_env() -> Option<Self> {
         let dir = std::env::var_os("TRAWL_CACHE_DIR").map(PathBuf::from).or_else(|| {
             std::env::var_os("XDG_CACHE_HOME")
@@ -62,7 +62,7 @@ impl CompileCache {
         })
     }
 
-    /// A cache in `dir`, capped at [`DEFAULT_MAX_BYTES`].
+    /// A cache in `dir`, capped at 512 MiB.
     pub fn at(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into(), max_bytes: DEFAULT_MAX_BYTES }
     }

@@ -21,7 +21,7 @@ pub fn parse(protocol: Protocol, status: u16, body: &str, error_type_header: Opt
     ApiError { code, message, status, request_id }
 }
 
-/// The most characters of a page [`summary`] keeps.
+/// The most characters of a page `summary` keeps.
 pub const SUMMARY_CHARS: usize = 160;
 
 /// One line for a page that is not an AWS error: `HTTP 502: ` and the
