@@ -110,6 +110,7 @@ fn every_bad_input_is_one_line_that_names_it() {
     let typo = config("max_worker = 3");
     let twice = config("max_attempts = 3\n[retries]\nmax_attempts = 4");
     let bad_output = config("output = \"yaml\"");
+    let bad_shard = config("shard = \"3/2\"");
     let bad_endpoint = config("aws = true\nendpoint_url = \"localhost:4566\"");
     let aws_key = config("profile = \"audit\"");
     let missing = "/nonexistent/trawl.toml";
@@ -147,7 +148,10 @@ fn every_bad_input_is_one_line_that_names_it() {
         (vec!["--config", missing], vec![missing]),
         (vec!["--config", typo.path().to_str().unwrap()], vec!["max_worker", "did you mean \"max_workers\""]),
         (vec!["--config", twice.path().to_str().unwrap()], vec!["max_attempts", "keep one"]),
-        (vec!["--config", bad_output.path().to_str().unwrap()], vec!["yaml", "table, json or jsonl"]),
+        (vec!["--config", bad_output.path().to_str().unwrap()], vec!["yaml", "table, json, jsonl or csv"]),
+        (vec!["--config", bad_shard.path().to_str().unwrap()], vec!["`shard`", "\"3/2\"", "I/N"]),
+        (vec!["--shard", "0/3"], vec!["--shard", "0/3"]),
+        (vec!["--shard", "x/y"], vec!["--shard", "x/y"]),
         (vec!["--config", bad_endpoint.path().to_str().unwrap()], vec!["localhost:4566"]),
         (vec!["--config", aws_key.path().to_str().unwrap()], vec!["profile", "--aws"]),
     ];

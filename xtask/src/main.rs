@@ -105,7 +105,17 @@ fn build_plugins() -> Result<Vec<PathBuf>, String> {
 fn bench() -> Result<(), String> {
     let status = cargo()
         .current_dir(workspace_root())
-        .args(["bench", "--package", "trawl-host", "--bench", "task_overhead", "--bench", "throttling"])
+        .args([
+            "bench",
+            "--package",
+            "trawl-host",
+            "--bench",
+            "task_overhead",
+            "--bench",
+            "throttling",
+            "--bench",
+            "reports",
+        ])
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("benchmark failed ({status})")) }
