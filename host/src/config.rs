@@ -109,8 +109,27 @@ pub struct RunConfig {
     pub max_output_per_target: Option<usize>,
     /// Where every AWS call goes.
     pub endpoint_url: Option<String>,
-    /// Plugins to run, relative to the config file's folder.
-    pub plugins: Option<Vec<PathBuf>>,
+    /// Plugins to run: files relative to the config file's folder, or
+    /// `oci://` references.
+    pub plugins: Option<Vec<String>>,
+    /// The lock file plugins are held to, relative to the config's folder.
+    pub lock: Option<PathBuf>,
+    /// Accept the plugins as they are and rewrite the lock file.
+    pub update_lock: Option<bool>,
+    /// Plain HTTP to the plugin references' registries.
+    pub registry_insecure: Option<bool>,
+    /// `[trust]`: the keys whose plugin signatures are accepted.
+    #[serde(default)]
+    pub trust: TrustConfig,
+}
+
+/// `[trust]`: signing keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustConfig {
+    /// OpenSSH ed25519 public key files, relative to the config's folder.
+    #[serde(default)]
+    pub keys: Vec<PathBuf>,
 }
 
 /// `[[account]]`: one AWS account, reached with a profile of its own or a
@@ -233,8 +252,13 @@ impl RunConfig {
             std::fs::read_to_string(path).map_err(|e| ConfigError { path: shown.clone(), reason: e.to_string() })?;
         let mut config = Self::parse(&text).map_err(|reason| ConfigError { path: shown, reason })?;
         if let Some(dir) = path.parent() {
-            for relative in config.plugins.iter_mut().flatten().chain(&mut config.report) {
+            for relative in config.report.iter_mut().chain(&mut config.lock).chain(&mut config.trust.keys) {
                 *relative = dir.join(&*relative);
+            }
+            for plugin in config.plugins.iter_mut().flatten() {
+                if !plugin.starts_with(crate::distribution::source::OCI_SCHEME) {
+                    *plugin = dir.join(&*plugin).display().to_string();
+                }
             }
         }
         Ok(config)
@@ -268,12 +292,13 @@ const FLAG_KEYS: &[(&str, &str)] = &[
     ("sim_broken", "sim.broken_accounts"),
     ("no_sim_throttling", "!sim.throttling"),
     ("sim_seed", "sim.seed"),
+    ("trust", "trust.keys"),
 ];
 
 /// Keys whose value is a list, which also take one string of
 /// comma-separated items, as their flags do.
 const LIST_KEYS: &[&str] =
-    &["accounts", "regions", "plugins", "rate_limit", "sim_limit", "sim_broken", "broken_accounts"];
+    &["accounts", "regions", "plugins", "rate_limit", "sim_limit", "sim_broken", "broken_accounts", "trust"];
 
 impl RunConfig {
     /// Reads a config file's text: every `host run` flag under its own
@@ -322,6 +347,10 @@ const KNOWN_KEYS: &[&str] = &[
     "max_output_per_target",
     "endpoint_url",
     "plugins",
+    "lock",
+    "update_lock",
+    "registry_insecure",
+    "trust",
     "rate_limit",
     "sim_limit",
     "sim_latency",
@@ -363,6 +392,10 @@ fn hoist_flags(table: &mut toml::Table) -> Result<(), String> {
         }
     }
     for (flag, place) in FLAG_KEYS {
+        // `[trust]` is the section itself, `trust = [...]` the flag's name.
+        if matches!(table.get(*flag), Some(toml::Value::Table(_))) {
+            continue;
+        }
         let Some(mut value) = table.remove(*flag) else { continue };
         let (negate, place) = match place.strip_prefix('!') {
             Some(rest) => (true, rest),

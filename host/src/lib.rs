@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod distribution;
 pub mod limits;
 pub mod progress;
 pub mod report;

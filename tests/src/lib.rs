@@ -242,3 +242,78 @@ pub fn artifact_dir() -> PathBuf {
 pub fn repository() -> PathBuf {
     root()
 }
+
+/// A real OCI registry (Debian's `docker-registry`, the CNCF distribution
+/// registry) on a free loopback port with its own storage, stopped when
+/// dropped.
+pub struct OciRegistry {
+    child: Option<Child>,
+    /// `127.0.0.1:PORT`.
+    pub address: String,
+    storage: tempfile::TempDir,
+}
+
+impl OciRegistry {
+    /// Starts one and waits until it answers `GET /v2/`.
+    pub fn start() -> Self {
+        let storage = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let address = format!("127.0.0.1:{port}");
+        let mut registry = Self { child: None, address, storage };
+        registry.resume();
+        registry
+    }
+
+    /// Starts it (again) on the same port and storage.
+    pub fn resume(&mut self) {
+        let config = self.storage.path().join("config.yml");
+        let data = self.storage.path().join("data");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {}\n",
+                data.display(),
+                self.address
+            ),
+        )
+        .unwrap();
+        let child = Command::new("docker-registry")
+            .args(["serve", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting docker-registry (Debian's `docker-registry` package; .ci/run installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if let Ok(mut stream) = TcpStream::connect(&self.address) {
+                let _ = stream.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.") {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("docker-registry did not start on {}", self.address);
+    }
+
+    /// Stops it (its storage stays).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// `oci://ADDRESS/PATH`.
+    pub fn reference(&self, path: &str) -> String {
+        format!("oci://{}/{path}", self.address)
+    }
+}
+
+impl Drop for OciRegistry {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -2,6 +2,7 @@
 
 mod aws;
 mod output;
+mod plugin;
 mod run;
 mod saved;
 mod sim;
@@ -102,13 +103,23 @@ enum Command {
     Merge(saved::MergeArgs),
     /// Render a saved JSON report as HTML or a dated report directory.
     Report(saved::ReportArgs),
-    /// Show what a plugin declares: name, scope, permissions, columns.
+    /// Show what a plugin declares: name, scope, permissions, columns (for
+    /// an oci:// reference, what its registry annotations say).
     Inspect {
-        /// The plugin (.wasm component).
-        plugin: PathBuf,
+        /// The plugin: a .wasm component or an oci:// reference.
+        #[arg(value_parser = crate::distribution::PluginSource::parse_arg)]
+        plugin: crate::distribution::PluginSource,
+        /// Speak plain HTTP to the reference's registry.
+        #[arg(long)]
+        registry_insecure: bool,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Share collectors: publish to a registry, lock, sign.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
     },
     /// The simulated cloud.
     Sim {
@@ -216,7 +227,13 @@ async fn dispatch(command: Command, quiet: bool) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(*args, quiet).await,
         Command::Merge(args) => saved::merge(args, quiet),
         Command::Report(args) => saved::report(args, quiet),
-        Command::Inspect { plugin, json } => inspect(plugin, json).await.map(Into::into),
+        Command::Inspect { plugin: crate::distribution::PluginSource::File(path), json, .. } => {
+            inspect(path, json).await.map(Into::into)
+        }
+        Command::Inspect { plugin: crate::distribution::PluginSource::Oci(reference), json, registry_insecure } => {
+            plugin::inspect_reference(&reference, registry_insecure, json).await.map(|()| Exit::Success.into())
+        }
+        Command::Plugin { command } => plugin::run(command, quiet).await,
         Command::Sim { command: SimCommand::Serve(args) } => serve(*args).await,
         Command::Completions { shell } => {
             clap_complete::generate(

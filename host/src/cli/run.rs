@@ -11,10 +11,12 @@ use tokio_util::sync::CancellationToken;
 use super::InputError;
 use super::aws::endpoint_url;
 use super::output::{Output, OutputFormat};
+use super::plugin::PolicyArgs;
 use super::sim::{SimArgs, simulated_cloud};
 use crate::cloud::RetryPolicy;
 use crate::cloud::aws::discovery::AwsAccess;
 use crate::config::{self, RunConfig, parse_duration, parse_size};
+use crate::distribution::{PluginPolicy, PluginSource, lock};
 use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::run::{Cloud, Run, RunError, Shard};
@@ -25,10 +27,11 @@ use crate::targets::Selection;
 /// `host run` flags; each overrides the key of the same name in `--config`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Collector plugins (.wasm components); several share the limits and
-    /// the worker pool and are reported one by one.
-    #[arg(value_name = "PLUGIN")]
-    plugins: Vec<PathBuf>,
+    /// Collector plugins: .wasm components, or oci://REGISTRY/REPO:TAG
+    /// (or @sha256:...) references; several share the limits and the
+    /// worker pool and are reported one by one.
+    #[arg(value_name = "PLUGIN", value_parser = PluginSource::parse_arg)]
+    plugins: Vec<PluginSource>,
     /// A TOML run configuration (keys are these flags' names).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -123,6 +126,8 @@ pub struct RunArgs {
     #[arg(long)]
     org: bool,
     #[command(flatten)]
+    policy: PolicyArgs,
+    #[command(flatten)]
     sim: SimArgs,
 }
 
@@ -135,7 +140,8 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
 
 /// A run with the config file and the flags resolved.
 struct RunSpec {
-    plugins: Vec<PathBuf>,
+    plugins: Vec<PluginSource>,
+    policy: PluginPolicy,
     selection: Selection,
     scheduler: SchedulerConfig,
     retry: RetryPolicy,
@@ -154,11 +160,28 @@ struct RunSpec {
 impl RunSpec {
     /// Everything but the backend (see [`run`]); `file.sim` is not read.
     fn resolve(args: &RunArgs, mut file: RunConfig) -> anyhow::Result<Self> {
-        let plugins =
-            if args.plugins.is_empty() { file.plugins.take().unwrap_or_default() } else { args.plugins.clone() };
+        let plugins = if args.plugins.is_empty() {
+            let listed = file.plugins.take().unwrap_or_default();
+            listed
+                .iter()
+                .map(|p| p.parse().map_err(|e| InputError::from(format!("`plugins` in the config: {e}"))))
+                .collect::<anyhow::Result<Vec<PluginSource>>>()?
+        } else {
+            args.plugins.clone()
+        };
         if plugins.is_empty() {
-            return Err(InputError::from("no plugin to run: give one or more .wasm files (or `plugins` in --config)"));
+            return Err(InputError::from(
+                "no plugin to run: give one or more .wasm files or oci:// references (or `plugins` in --config)",
+            ));
         }
+        let policy_args = PolicyArgs {
+            lock: args.policy.lock.clone().or(file.lock.take()),
+            update_lock: args.policy.update_lock || file.update_lock.unwrap_or(false),
+            trust: args.policy.trust.clone(),
+            registry_insecure: args.policy.registry_insecure || file.registry_insecure.unwrap_or(false),
+        };
+        let lock = lock::lock_path(policy_args.lock.as_deref(), args.config.as_deref());
+        let policy = policy_args.policy(&plugins, lock, &file.trust.keys)?;
         let format = match (args.output, file.output.take()) {
             (Some(format), _) => Some(format),
             (None, Some(name)) => Some(OutputFormat::from_str(&name, true).map_err(|_| {
@@ -216,6 +239,7 @@ impl RunSpec {
         }
         Ok(Self {
             plugins,
+            policy,
             selection,
             scheduler,
             retry,
@@ -315,6 +339,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut output = Output::new(spec.format, spec.report_dir, quiet);
     let mut run = Run::builder()
         .plugins(spec.plugins)
+        .plugin_policy(spec.policy)
         .cloud(cloud)
         .select(spec.selection)
         .scheduling(spec.scheduler)
@@ -423,6 +448,10 @@ mod tests {
         ("output", r#"output = "jsonl""#),
         ("report", r#"report = "reports""#),
         ("shard", r#"shard = "2/3""#),
+        ("lock", r#"lock = "trawl.lock""#),
+        ("update_lock", "update_lock = true"),
+        ("trust", r#"trust = "team.pub""#),
+        ("registry_insecure", "registry_insecure = true"),
         ("no_progress", "no_progress = true"),
         ("aws", "aws = true"),
         ("profile", r#"profile = "audit""#),

@@ -1,11 +1,13 @@
 //! Records as rows: the columns of a plugin's records and each record's
-//! cells in that order, for the CSV and HTML writers.
+//! cells in that order, for the CSV and HTML writers. A record is read
+//! once per writer, borrowing its field names and values from the text
+//! the plugin produced: no value is parsed unless it is written.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::Value;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::Report;
@@ -26,12 +28,11 @@ pub fn record_columns(report: &Report) -> Vec<String> {
         }
     }
     for record in report.results.iter().flat_map(|r| &r.records) {
-        let mut keys = serde_json::Deserializer::from_str(record.get());
-        if let Ok(Keys(found)) = keys.deserialize_map(KeysVisitor) {
-            for key in found {
-                if !seen.contains(&key) {
-                    seen.insert(key.clone());
-                    columns.push(key);
+        if let Ok(fields) = Fields::of(record) {
+            for (key, _) in fields.0 {
+                if !seen.contains(key.as_ref()) {
+                    seen.insert(key.clone().into_owned());
+                    columns.push(key.into_owned());
                 }
             }
         }
@@ -39,38 +40,115 @@ pub fn record_columns(report: &Report) -> Vec<String> {
     columns
 }
 
-/// One record's cells in `columns` order: a missing field is null.
-pub fn cells(target: &Target, record: &RawValue, columns: &[String]) -> serde_json::Result<Vec<Value>> {
-    let mut fields: serde_json::Map<String, Value> = serde_json::from_str(record.get())?;
+/// One cell of a row.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Where the record came from (account id or name, region).
+    Text(&'a str),
+    /// A field's value as the plugin wrote it (JSON).
+    Json(&'a RawValue),
+    /// The record has no such field.
+    Missing,
+}
+
+impl<'a> Cell<'a> {
+    /// The value as CSV text: strings as themselves, null and missing as
+    /// nothing, numbers and booleans as written, nested values as JSON.
+    pub fn text(self) -> Cow<'a, str> {
+        match self {
+            Self::Text(s) => Cow::Borrowed(s),
+            Self::Missing => Cow::Borrowed(""),
+            Self::Json(raw) => match raw.get() {
+                "null" => Cow::Borrowed(""),
+                s if s.starts_with('"') => serde_json::from_str::<Cow<str>>(s).unwrap_or(Cow::Borrowed(s)),
+                s => Cow::Borrowed(s),
+            },
+        }
+    }
+
+    /// True for objects and arrays.
+    pub fn is_nested(self) -> bool {
+        matches!(self, Self::Json(raw) if raw.get().starts_with(['{', '[']))
+    }
+}
+
+/// One record's cells in `columns` order, borrowed from `target` and the
+/// record's text.
+pub fn cells<'a>(target: &'a Target, record: &'a RawValue, columns: &[String]) -> serde_json::Result<Vec<Cell<'a>>> {
+    let Fields(fields) = Fields::of(record)?;
     Ok(columns
         .iter()
         .map(|column| match column.as_str() {
-            "account_id" => Value::from(target.account_id.as_str()),
-            "account_name" => Value::from(target.account_name.as_str()),
-            "region" => Value::from(target.region.as_str()),
-            name => fields.remove(name).unwrap_or(Value::Null),
+            "account_id" => Cell::Text(&target.account_id),
+            "account_name" => Cell::Text(&target.account_name),
+            "region" => Cell::Text(&target.region),
+            name => fields.iter().rev().find(|(k, _)| k == name).map_or(Cell::Missing, |(_, v)| Cell::Json(v)),
         })
         .collect())
 }
 
-/// A record's field names in document order, values skipped unparsed.
-struct Keys(Vec<String>);
+/// A record's fields in document order, names and values borrowed.
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
-struct KeysVisitor;
+impl<'a> Fields<'a> {
+    fn of(record: &'a RawValue) -> serde_json::Result<Self> {
+        serde_json::Deserializer::from_str(record.get()).deserialize_map(FieldsVisitor)
+    }
+}
 
-impl<'de> Visitor<'de> for KeysVisitor {
-    type Value = Keys;
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Fields<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
-        let mut keys = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            map.next_value::<IgnoredAny>()?;
-            keys.push(key);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(Key(key)) = map.next_key()? {
+            fields.push((key, map.next_value::<&RawValue>()?));
         }
-        Ok(Keys(keys))
+        Ok(Fields(fields))
+    }
+}
+
+/// A field name, borrowed unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_borrow_the_record_and_read_as_csv_text() {
+        let target = Target { account_id: "1".into(), account_name: "one".into(), region: "r".into() };
+        let text = r#"{"region":"shadowed","s":"a \"q\"","n":8,"b":true,"z":null,"o":{"k":[1]},"k\u00e9":1}"#;
+        let record = RawValue::from_string(text.to_owned()).unwrap();
+        let columns: Vec<String> = ["region", "s", "n", "b", "z", "o", "gone", "k\u{e9}"].map(String::from).to_vec();
+        let row = cells(&target, &record, &columns).unwrap();
+        let text: Vec<Cow<str>> = row.iter().map(|c| c.text()).collect();
+        assert_eq!(text, ["r", "a \"q\"", "8", "true", "", r#"{"k":[1]}"#, "", "1"]);
+        assert!(row[5].is_nested() && !row[1].is_nested());
     }
 }

@@ -3,16 +3,19 @@
 
 use std::io::Write;
 
-use serde_json::Value;
-
 use super::Report;
 use super::columns::{cells, record_columns};
 
 /// Writes the records of a run: one plugin's columns, or with several
 /// plugins a `plugin` column first and every plugin's columns after it.
 pub fn write_records(out: impl Write, reports: &[Report]) -> csv::Result<()> {
-    let several = reports.len() > 1;
     let per_plugin: Vec<Vec<String>> = reports.iter().map(record_columns).collect();
+    write_records_in(out, reports, &per_plugin)
+}
+
+/// [`write_records`] with each report's columns already known.
+pub fn write_records_in(out: impl Write, reports: &[Report], per_plugin: &[Vec<String>]) -> csv::Result<()> {
+    let several = reports.len() > 1;
     let mut header: Vec<String> = Vec::new();
     if several {
         header.push("plugin".into());
@@ -24,8 +27,8 @@ pub fn write_records(out: impl Write, reports: &[Report]) -> csv::Result<()> {
     }
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&header)?;
-    let mut row = Vec::with_capacity(header.len());
-    for (report, columns) in reports.iter().zip(&per_plugin) {
+    let mut row: Vec<std::borrow::Cow<str>> = Vec::with_capacity(header.len());
+    for (report, columns) in reports.iter().zip(per_plugin) {
         // Where each of this plugin's columns sits in the header.
         let at: Vec<usize> = columns
             .iter()
@@ -34,16 +37,16 @@ pub fn write_records(out: impl Write, reports: &[Report]) -> csv::Result<()> {
         for result in &report.results {
             for record in &result.records {
                 row.clear();
-                row.resize(header.len(), String::new());
+                row.resize(header.len(), "".into());
                 if several {
-                    row[0] = report.plugin.name.clone();
+                    row[0] = report.plugin.name.as_str().into();
                 }
                 let values =
                     cells(&result.target, record, columns).map_err(|e| csv::Error::from(std::io::Error::from(e)))?;
                 for (value, &i) in values.into_iter().zip(&at) {
-                    row[i] = cell(value);
+                    row[i] = value.text();
                 }
-                writer.write_record(&row)?;
+                writer.write_record(row.iter().map(|cell| cell.as_bytes()))?;
             }
         }
     }
@@ -65,7 +68,8 @@ pub fn write_summary(out: impl Write, reports: &[Report]) -> csv::Result<()> {
     writer.write_record(fixed.iter().copied().chain(["elapsed_ms"]).chain(totals.iter().copied()))?;
     for report in reports {
         for r in &report.results {
-            let status = serde_json::to_value(r.status).map(cell).unwrap_or_default();
+            let status =
+                serde_json::to_value(r.status).ok().and_then(|s| s.as_str().map(str::to_owned)).unwrap_or_default();
             let mut row = vec![
                 report.plugin.name.clone(),
                 r.target.account_id.clone(),
@@ -85,14 +89,4 @@ pub fn write_summary(out: impl Write, reports: &[Report]) -> csv::Result<()> {
     }
     writer.flush()?;
     Ok(())
-}
-
-/// A JSON value as CSV text: strings as themselves, null as nothing,
-/// nested values as compact JSON.
-pub fn cell(value: Value) -> String {
-    match value {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-use super::{Report, csv, html, json};
+use super::{Report, columns, csv, html, json};
 
 /// Writes a run's report directory under `parent` (created if need be),
 /// named by `now` in UTC, and returns its path. A second report in the
@@ -28,16 +28,26 @@ pub fn write(parent: &Path, reports: &[Report], run: &Value, now: SystemTime) ->
         }
     };
     let create = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
-    json::write_run(reports, run, &mut create("report.json")?)?;
+    let columns: Vec<Vec<String>> = reports.iter().map(columns::record_columns).collect();
     let mut used = Vec::new();
-    for report in reports {
-        let file = unique(file_name(&report.plugin.name), &mut used);
-        csv::write_records(create(&format!("{file}.csv"))?, std::slice::from_ref(report)).map_err(io::Error::other)?;
-    }
-    csv::write_summary(create("summary.csv")?, reports).map_err(io::Error::other)?;
-    let mut page = create("report.html")?;
-    html::write(&mut page, reports, run, &stamp)?;
-    page.flush()?;
+    let csv_names: Vec<String> =
+        reports.iter().map(|r| format!("{}.csv", unique(file_name(&r.plugin.name), &mut used))).collect();
+    // The page on one thread, the rest on another: each reads every
+    // record once, and the run is over, so both cores are free.
+    std::thread::scope(|scope| {
+        let page = scope.spawn(|| -> io::Result<()> {
+            let mut page = create("report.html")?;
+            html::write_in(&mut page, reports, &columns, run, &stamp)?;
+            page.flush()
+        });
+        json::write_run(reports, run, &mut create("report.json")?)?;
+        for ((report, columns), name) in reports.iter().zip(&columns).zip(&csv_names) {
+            csv::write_records_in(create(name)?, std::slice::from_ref(report), std::slice::from_ref(columns))
+                .map_err(io::Error::other)?;
+        }
+        csv::write_summary(create("summary.csv")?, reports).map_err(io::Error::other)?;
+        page.join().expect("the page writer does not panic")
+    })?;
     Ok(dir)
 }
 

@@ -28,7 +28,6 @@ mod handle;
 pub mod merge;
 pub mod shard;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -42,6 +41,7 @@ pub use shard::{Shard, ShardInfo};
 use crate::cloud::aws::discovery::{AwsAccess, aws_accounts, aws_backend};
 use crate::cloud::sim::{SimCloud, SimSource};
 use crate::cloud::{CloudClient, RetryPolicy, Target};
+use crate::distribution::{PluginPolicy, PluginSource, load_plugins};
 use crate::limits::Limits;
 use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Plugin, Runtime, RuntimeConfig};
 use crate::scheduler::{self, Quorum, SchedulerConfig};
@@ -88,7 +88,8 @@ impl Cloud {
 
 /// Everything a run needs; see [`Run::builder`].
 pub struct RunBuilder {
-    plugins: Vec<PathBuf>,
+    plugins: Vec<PluginSource>,
+    policy: PluginPolicy,
     cloud: Cloud,
     selection: Selection,
     scheduler: SchedulerConfig,
@@ -111,6 +112,7 @@ impl Run {
     pub fn builder() -> RunBuilder {
         RunBuilder {
             plugins: Vec::new(),
+            policy: PluginPolicy::default(),
             cloud: Cloud::demo(),
             selection: Selection::default(),
             scheduler: SchedulerConfig::default(),
@@ -127,16 +129,23 @@ impl Run {
 }
 
 impl RunBuilder {
-    /// Adds a collector (a .wasm component); several share the limits and
-    /// the worker pool and are reported one by one.
-    pub fn plugin(mut self, path: impl Into<PathBuf>) -> Self {
-        self.plugins.push(path.into());
+    /// Adds a collector: a .wasm file or an `oci://` reference; several
+    /// share the limits and the worker pool and are reported one by one.
+    pub fn plugin(mut self, source: impl Into<PluginSource>) -> Self {
+        self.plugins.push(source.into());
         self
     }
 
     /// Adds several collectors.
-    pub fn plugins(mut self, paths: impl IntoIterator<Item = PathBuf>) -> Self {
-        self.plugins.extend(paths);
+    pub fn plugins(mut self, sources: impl IntoIterator<Item = PluginSource>) -> Self {
+        self.plugins.extend(sources);
+        self
+    }
+
+    /// How plugins are checked before they run: lock file, trusted
+    /// signing keys, plain-HTTP registries [default: none of them].
+    pub fn plugin_policy(mut self, policy: PluginPolicy) -> Self {
+        self.policy = policy;
         self
     }
 
@@ -209,13 +218,21 @@ impl RunBuilder {
         self
     }
 
-    /// Builds the backend, finds the accounts, loads the plugins, expands
-    /// the targets and starts the run. Every input is checked before the
-    /// first task starts.
+    /// Fetches, verifies and loads the plugins, builds the backend, finds
+    /// the accounts, expands the targets and starts the run. Every input
+    /// is checked before the first task starts, and the plugins (their
+    /// signatures and lock entries) before the first cloud call.
     pub async fn start(self) -> Result<RunHandle, RunError> {
         if self.plugins.is_empty() {
             return Err(RunError::input("no plugin to run: give one or more .wasm files"));
         }
+        let runtime = Runtime::new(RuntimeConfig {
+            max_instances: self.scheduler.max_workers as u32 + 2,
+            info_timeout: self.scheduler.task_timeout,
+            output_limits: OutputLimits { max_bytes: self.max_output },
+            ..RuntimeConfig::default()
+        })?;
+        let plugins = load_plugins(&runtime, &self.plugins, &self.policy).await.map_err(RunError::Input)?;
         let limits = Arc::new(self.limits);
         let mut selection = self.selection;
         // The client exists before the targets do, so AWS discovery goes
@@ -240,13 +257,6 @@ impl RunBuilder {
         let client = Arc::new(client);
         let discovery = self.started.elapsed();
 
-        let runtime = Runtime::new(RuntimeConfig {
-            max_instances: self.scheduler.max_workers as u32 + 2,
-            info_timeout: self.scheduler.task_timeout,
-            output_limits: OutputLimits { max_bytes: self.max_output },
-            ..RuntimeConfig::default()
-        })?;
-        let plugins = load_plugins(&runtime, &self.plugins).await?;
         let mut per_plugin = Vec::with_capacity(plugins.len());
         for plugin in &plugins {
             per_plugin.push(
@@ -303,26 +313,6 @@ impl RunBuilder {
             banner,
         }))
     }
-}
-
-/// Loads each plugin once; two files of the same plugin are refused
-/// (their reports would be indistinguishable).
-async fn load_plugins(runtime: &Runtime, paths: &[PathBuf]) -> Result<Vec<Arc<Plugin>>, RunError> {
-    let mut plugins: Vec<Arc<Plugin>> = Vec::with_capacity(paths.len());
-    for (i, path) in paths.iter().enumerate() {
-        let plugin = Arc::new(runtime.load(path).await.map_err(RunError::input)?);
-        if let Some(first) = plugins.iter().find(|p| p.info.name == plugin.info.name) {
-            return Err(RunError::input(format!(
-                "{} and {} are both plugin {:?}: give each plugin once (argument {})",
-                plugin.source,
-                first.source,
-                plugin.info.name,
-                i + 1
-            )));
-        }
-        plugins.push(plugin);
-    }
-    Ok(plugins)
 }
 
 /// Jobs the targets make: one per target, one per organization plugin.

@@ -32,6 +32,16 @@ pub const DEFAULT_MAX_BYTES: u64 = 512 << 20;
 /// storing, and are removed with the evicted entries.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 
+/// trawl's cache directory: `TRAWL_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/trawl`, else `~/.cache/trawl`.
+pub fn cache_root() -> Option<PathBuf> {
+    std::env::var_os("TRAWL_CACHE_DIR").map(PathBuf::from).or_else(|| {
+        std::env::var_os("XDG_CACHE_HOME")
+            .map(|d| PathBuf::from(d).join("trawl"))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/trawl")))
+    })
+}
+
 /// A directory of precompiled components.
 #[derive(Debug, Clone)]
 pub struct CompileCache {
@@ -44,12 +54,7 @@ impl CompileCache {
     /// `~/.cache/trawl`; None when none of these can be determined. Its cap
     /// is `TRAWL_CACHE_MAX_MB` mebibytes, else 512 MiB.
     pub fn from_env() -> Option<Self> {
-        let dir = std::env::var_os("TRAWL_CACHE_DIR").map(PathBuf::from).or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME")
-                .map(|d| PathBuf::from(d).join("trawl"))
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/trawl")))
-        })?;
-        let cache = Self::at(dir);
+        let cache = Self::at(cache_root()?);
         Some(match std::env::var("TRAWL_CACHE_MAX_MB") {
             Ok(mb) => match mb.trim().parse::<u64>() {
                 Ok(mb) => cache.with_max_bytes(mb.saturating_mul(1 << 20)),

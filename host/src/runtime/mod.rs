@@ -19,7 +19,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use cache::CompileCache;
+pub use cache::{CompileCache, cache_root};
 pub use collection::{DEFAULT_MAX_OUTPUT, MAX_REASON_BYTES, MAX_RECORD_DEPTH, MAX_TOTALS, OutputLimits, human_bytes};
 pub use guest_output::OUTPUT_BUDGET;
 pub use memory::{DEFAULT_LARGE_TASKS, DEFAULT_SMALL_GROWTH, MemoryBudget};
@@ -186,7 +186,15 @@ impl Runtime {
 
     /// Loads, checks, links and describes the plugin at `path`.
     pub async fn load(&self, path: &Path) -> Result<Plugin, LoadError> {
-        Plugin::load(self, path).await
+        let source = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Read { path: source.clone(), reason: e.to_string() })?;
+        Plugin::load(self, source, &bytes).await
+    }
+
+    /// Checks, compiles and links a component already in memory; `source`
+    /// names it in messages (a path, an `oci://` reference).
+    pub async fn load_bytes(&self, source: &str, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        Plugin::load(self, source.to_owned(), bytes).await
     }
 
     fn compile(&self, wasm: &[u8]) -> wasmtime::Result<Component> {

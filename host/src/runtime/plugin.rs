@@ -1,7 +1,6 @@
 //! A loaded plugin: checked, compiled, linked once, described by its info,
 //! and ready to run `collect` in a fresh sandbox per task.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -110,12 +109,10 @@ pub struct Plugin {
 }
 
 impl Plugin {
-    pub(super) async fn load(runtime: &Runtime, path: &Path) -> Result<Self, LoadError> {
-        let source = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| LoadError::Read { path: source.clone(), reason: e.to_string() })?;
-        check_header(&source, &bytes)?;
+    pub(super) async fn load(runtime: &Runtime, source: String, bytes: &[u8]) -> Result<Self, LoadError> {
+        check_header(&source, bytes)?;
         let component = runtime
-            .compile(&bytes)
+            .compile(bytes)
             .map_err(|e| LoadError::Invalid { path: source.clone(), reason: first_line(&e.to_string()) })?;
         let world_version = exported_world_version(runtime, &source, &component)?;
         let instance_pre = runtime

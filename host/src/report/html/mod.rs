@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-use super::columns::{cells, record_columns};
+use super::columns::{Cell, cells, record_columns};
 use super::{Report, Summary};
 
 /// The page; the data replaces [`DATA_MARKER`].
@@ -20,9 +20,21 @@ const DATA_MARKER: &str = "/*TRAWL_DATA*/null";
 
 /// Writes the page for a run. `generated` is when (RFC 3339).
 pub fn write(out: &mut impl Write, reports: &[Report], run: &Value, generated: &str) -> io::Result<()> {
+    let columns: Vec<Vec<String>> = reports.iter().map(record_columns).collect();
+    write_in(out, reports, &columns, run, generated)
+}
+
+/// [`write()`] with each report's record columns already known.
+pub fn write_in(
+    out: &mut impl Write,
+    reports: &[Report],
+    columns: &[Vec<String>],
+    run: &Value,
+    generated: &str,
+) -> io::Result<()> {
     let (head, tail) = TEMPLATE.split_once(DATA_MARKER).expect("the template has the data marker");
     out.write_all(head.as_bytes())?;
-    let data = Data { generated, run, reports };
+    let data = Data { generated, run, reports, columns };
     serde_json::to_writer(ScriptSafe(&mut *out), &data)?;
     out.write_all(tail.as_bytes())?;
     out.flush()
@@ -33,6 +45,7 @@ struct Data<'a> {
     generated: &'a str,
     run: &'a Value,
     reports: &'a [Report],
+    columns: &'a [Vec<String>],
 }
 
 impl Serialize for Data<'_> {
@@ -41,18 +54,18 @@ impl Serialize for Data<'_> {
         map.serialize_entry("title", "trawl report")?;
         map.serialize_entry("generated", self.generated)?;
         map.serialize_entry("run", self.run)?;
-        map.serialize_entry("plugins", &Plugins(self.reports))?;
+        map.serialize_entry("plugins", &Plugins(self.reports, self.columns))?;
         map.end()
     }
 }
 
-struct Plugins<'a>(&'a [Report]);
+struct Plugins<'a>(&'a [Report], &'a [Vec<String>]);
 
 impl Serialize for Plugins<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for report in self.0 {
-            seq.serialize_element(&PluginData::new(report))?;
+        for (report, columns) in self.0.iter().zip(self.1) {
+            seq.serialize_element(&PluginData::new(report, columns))?;
         }
         seq.end()
     }
@@ -60,20 +73,21 @@ impl Serialize for Plugins<'_> {
 
 struct PluginData<'a> {
     report: &'a Report,
+    columns: &'a [String],
     summary: Summary,
     /// Totals in the plugin's order (the first is charted).
     total_names: Vec<&'a str>,
 }
 
 impl<'a> PluginData<'a> {
-    fn new(report: &'a Report) -> Self {
+    fn new(report: &'a Report, columns: &'a [String]) -> Self {
         let mut total_names: Vec<&str> = Vec::new();
         for (name, _) in report.results.iter().flat_map(|r| &r.totals) {
             if !total_names.contains(&name.as_str()) {
                 total_names.push(name);
             }
         }
-        Self { report, summary: report.summary(), total_names }
+        Self { report, columns, summary: report.summary(), total_names }
     }
 }
 
@@ -87,8 +101,8 @@ impl Serialize for PluginData<'_> {
         map.serialize_entry("main_total", &self.total_names.first())?;
         map.serialize_entry("errors", &report.errors())?;
         map.serialize_entry("targets", &TargetRows(self))?;
-        let columns = record_columns(report);
-        map.serialize_entry("records", &Table { columns: &columns, rows: RecordRows { report, columns: &columns } })?;
+        let columns = self.columns;
+        map.serialize_entry("records", &Table { columns, rows: RecordRows { report, columns } })?;
         map.end()
     }
 }
@@ -146,14 +160,26 @@ impl Serialize for RecordRows<'_> {
         for result in &self.report.results {
             for record in &result.records {
                 let row = cells(&result.target, record, self.columns).map_err(S::Error::custom)?;
-                let row: Vec<Value> = row
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::Array(_) | Value::Object(_) => Value::String(v.to_string()),
-                        scalar => scalar,
-                    })
-                    .collect();
-                seq.serialize_element(&row)?;
+                seq.serialize_element(&Row(&row))?;
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A record's cells: scalars as the plugin wrote them, nested values as
+/// their JSON text (the table shows them as is), missing ones as null.
+struct Row<'a>(&'a [Cell<'a>]);
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for cell in self.0 {
+            match cell {
+                Cell::Text(text) => seq.serialize_element(text)?,
+                Cell::Json(raw) if cell.is_nested() => seq.serialize_element(raw.get())?,
+                Cell::Json(raw) => seq.serialize_element(raw)?,
+                Cell::Missing => seq.serialize_element(&())?,
             }
         }
         seq.end()
