@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use trawl_tests::{EXIT_INPUT, OciRegistry, host, host_command, plugin};
+use trawl_tests::{EXIT_INPUT, OciRegistry, host, host_command, plugin, run_command};
 
 fn run(args: &[&str]) -> trawl_tests::Run {
     host(args)
@@ -16,12 +16,7 @@ fn run(args: &[&str]) -> trawl_tests::Run {
 
 /// `host` with its own, empty compile and component cache.
 fn run_uncached(args: &[&str], cache: &Path) -> trawl_tests::Run {
-    let output = host_command(args).env("TRAWL_CACHE_DIR", cache).output().expect("running host");
-    trawl_tests::Run {
-        status: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    run_command(host_command(args).env("TRAWL_CACHE_DIR", cache))
 }
 
 fn assert_refused(r: &trawl_tests::Run, needles: &[&str]) {
@@ -220,17 +215,12 @@ fn signatures_are_checked_before_anything_runs_and_ssh_keygen_agrees() {
         let mut all = vec!["run"];
         all.extend(args);
         all.extend(aws);
-        let output = host_command(&all)
-            .env("AWS_ACCESS_KEY_ID", "AKIA111111111111AAAA")
-            .env("AWS_SECRET_ACCESS_KEY", "secret")
-            .env("AWS_REGION", "us-east-1")
-            .output()
-            .unwrap();
-        let r = trawl_tests::Run {
-            status: output.status.code().unwrap(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
+        let r = run_command(
+            host_command(&all)
+                .env("AWS_ACCESS_KEY_ID", "AKIA111111111111AAAA")
+                .env("AWS_SECRET_ACCESS_KEY", "secret")
+                .env("AWS_REGION", "us-east-1"),
+        );
         assert_refused(&r, needles);
     };
     refuse(&[c, "--trust", stranger.to_str().unwrap()], &[c, "not a trusted key", "SHA256:"]);

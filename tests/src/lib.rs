@@ -94,7 +94,12 @@ pub fn host_command(args: &[&str]) -> Command {
 /// Runs the real `host` binary with `args` (no terminal: output is JSON
 /// unless asked otherwise).
 pub fn host(args: &[&str]) -> Run {
-    let Output { status, stdout, stderr } = host_command(args).output().expect("running host");
+    run_command(&mut host_command(args))
+}
+
+/// Runs `command` (a [`host_command`] with more settings) to the end.
+pub fn run_command(command: &mut Command) -> Run {
+    let Output { status, stdout, stderr } = command.output().expect("running host");
     Run {
         status: status.code().expect("host was killed by a signal"),
         stdout: String::from_utf8(stdout).unwrap(),

@@ -115,6 +115,8 @@ fn bench() -> Result<(), String> {
             "throttling",
             "--bench",
             "reports",
+            "--bench",
+            "distribution",
         ])
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;
