@@ -2,7 +2,9 @@
 //! (Debian's `docker-registry`): push, inspect, pull by tag and digest,
 //! run from the cache with the registry gone, the lock file's refusals
 //! (new bytes, widened permissions) and signatures (OpenSSH ed25519 keys,
-//! checked by `ssh-keygen` too): unsigned, wrong key, tampered bytes.
+//! checked by `ssh-keygen` too): unsigned, wrong key, tampered bytes;
+//! credentials from the docker config; and another OCI client (the `oras`
+//! SDK) reading what trawl pushes and the other way round.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -264,4 +266,92 @@ fn bad_references_are_one_line_errors() {
         let r = run(&["run", bad]);
         assert_refused(&r, &[why]);
     }
+}
+
+#[test]
+fn credentials_come_from_the_docker_config() {
+    let password_hash = bcrypt::hash("s3cret", 4).unwrap();
+    let registry = OciRegistry::start_with_users(&format!("alice:{password_hash}"));
+    let docker = |user_pass: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(user_pass) = user_pass {
+            use base64::Engine as _;
+            let auth = base64::engine::general_purpose::STANDARD.encode(user_pass);
+            let config = serde_json::json!({"auths": {registry.address.as_str(): {"auth": auth}}});
+            std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        }
+        dir
+    };
+    let (none, wrong, right) = (docker(None), docker(Some("alice:nope")), docker(Some("alice:s3cret")));
+    let ebs = plugin("ebs");
+    let reference = registry.reference("private/ebs:1");
+    let push = |config: &Path| {
+        run_command(
+            host_command(&["plugin", "push", ebs.to_str().unwrap(), &reference, "--registry-insecure"])
+                .env("DOCKER_CONFIG", config),
+        )
+    };
+    for config in [none.path(), wrong.path()] {
+        assert_refused(&push(config), &[&registry.address, "docker login"]);
+    }
+    assert_eq!(push(right.path()).status, 0);
+    let pull = |config: &Path| {
+        let cache = tempfile::tempdir().unwrap();
+        run_command(
+            host_command(&["run", &reference, "--registry-insecure", "-o", "json"])
+                .env("DOCKER_CONFIG", config)
+                .env("TRAWL_CACHE_DIR", cache.path()),
+        )
+    };
+    assert_refused(&pull(none.path()), &[&registry.address, "docker login"]);
+    let pulled = pull(right.path());
+    assert_eq!(pulled.status, 0, "{}", pulled.stderr);
+    assert_eq!(pulled.json()["plugin"]["name"], "ebs");
+}
+
+/// Runs a Python snippet with the `oras` SDK (PyPI), another OCI client.
+fn oras(script: &str, args: &[&str]) -> String {
+    let output = Command::new("python3").arg("-c").arg(script).args(args).output().expect("python3");
+    assert!(output.status.success(), "oras: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn other_oci_tools_read_what_trawl_pushes_and_trawl_runs_what_they_push() {
+    let registry = OciRegistry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ebs = plugin("ebs");
+    // trawl pushes, oras pulls the component back byte for byte.
+    push(&registry, &ebs, "mine/ebs:1");
+    let pulled = oras(
+        "import sys, oras.client\n\
+         print('\\n'.join(oras.client.OrasClient(insecure=True).pull(target=sys.argv[1], outdir=sys.argv[2])))",
+        &[&format!("{}/mine/ebs:1", registry.address), dir.path().to_str().unwrap()],
+    );
+    let file = PathBuf::from(pulled.trim());
+    assert_eq!(file.file_name().unwrap(), "ebs.wasm", "the layer carries its file name");
+    assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(&ebs).unwrap());
+    // oras pushes in the Wasm OCI Artifact layout; trawl runs it.
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, r#"{"architecture": "wasm", "os": "wasip2", "layerDigests": []}"#).unwrap();
+    oras(
+        "import sys, oras.client\n\
+         oras.client.OrasClient(insecure=True).push(target=sys.argv[1], files=[sys.argv[2] + ':application/wasm'], \
+         manifest_config=sys.argv[3] + ':application/vnd.wasm.config.v0+json', disable_path_validation=True)",
+        &[&format!("{}/theirs/ebs:1", registry.address), ebs.to_str().unwrap(), config.to_str().unwrap()],
+    );
+    let theirs = run(&["run", &registry.reference("theirs/ebs:1"), "--registry-insecure", "-o", "json"]);
+    assert_eq!(theirs.status, 0, "{}", theirs.stderr);
+    assert_eq!(records(&theirs.json()), records(&run(&["run", ebs.to_str().unwrap(), "-o", "json"]).json()));
+    // Something that is not a component artifact is refused by name.
+    let image_config = dir.path().join("image.json");
+    std::fs::write(&image_config, "{}").unwrap();
+    oras(
+        "import sys, oras.client\n\
+         oras.client.OrasClient(insecure=True).push(target=sys.argv[1], files=[sys.argv[2] + ':application/wasm'], \
+         manifest_config=sys.argv[3] + ':application/vnd.oci.image.config.v1+json', disable_path_validation=True)",
+        &[&format!("{}/image/ebs:1", registry.address), ebs.to_str().unwrap(), image_config.to_str().unwrap()],
+    );
+    let refused = run(&["run", &registry.reference("image/ebs:1"), "--registry-insecure"]);
+    assert_refused(&refused, &["image/ebs:1", "not a WebAssembly component artifact"]);
 }

@@ -256,15 +256,27 @@ pub struct OciRegistry {
     /// `127.0.0.1:PORT`.
     pub address: String,
     storage: tempfile::TempDir,
+    /// htpasswd lines (`user:bcrypt`); none: anonymous access.
+    users: Option<String>,
 }
 
 impl OciRegistry {
     /// Starts one and waits until it answers `GET /v2/`.
     pub fn start() -> Self {
+        Self::with_users(None)
+    }
+
+    /// One that wants HTTP basic credentials: `htpasswd` lines
+    /// (`user:bcrypt-hash`).
+    pub fn start_with_users(htpasswd: &str) -> Self {
+        Self::with_users(Some(htpasswd.to_owned()))
+    }
+
+    fn with_users(users: Option<String>) -> Self {
         let storage = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let address = format!("127.0.0.1:{port}");
-        let mut registry = Self { child: None, address, storage };
+        let mut registry = Self { child: None, address, storage, users };
         registry.resume();
         registry
     }
@@ -273,15 +285,17 @@ impl OciRegistry {
     pub fn resume(&mut self) {
         let config = self.storage.path().join("config.yml");
         let data = self.storage.path().join("data");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {}\n",
-                data.display(),
-                self.address
-            ),
-        )
-        .unwrap();
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {}\n",
+            data.display(),
+            self.address
+        );
+        if let Some(users) = &self.users {
+            let htpasswd = self.storage.path().join("htpasswd");
+            std::fs::write(&htpasswd, format!("{users}\n")).unwrap();
+            yaml += &format!("auth:\n  htpasswd:\n    realm: trawl-test\n    path: {}\n", htpasswd.display());
+        }
+        std::fs::write(&config, yaml).unwrap();
         let child = Command::new("docker-registry")
             .args(["serve", config.to_str().unwrap()])
             .stdout(Stdio::null())
