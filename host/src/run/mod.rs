@@ -235,6 +235,7 @@ impl RunBuilder {
         let plugins = load_plugins(&runtime, &self.plugins, &self.policy).await.map_err(RunError::Input)?;
         let limits = Arc::new(self.limits);
         let mut selection = self.selection;
+        let discovering = Instant::now();
         // The client exists before the targets do, so AWS discovery goes
         // through the run's limits.
         let (accounts, client, mut backend, banner) = match self.cloud {
@@ -255,7 +256,7 @@ impl RunBuilder {
             }
         };
         let client = Arc::new(client);
-        let discovery = self.started.elapsed();
+        let discovery = discovering.elapsed();
 
         let mut per_plugin = Vec::with_capacity(plugins.len());
         for plugin in &plugins {
