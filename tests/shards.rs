@@ -119,6 +119,12 @@ fn merge_refuses_what_is_not_one_runs_complete_shards_in_one_line() {
     }
     let ok = host(&["merge", &ebs2, &ebs1]);
     assert_eq!(ok.status, 0, "{}", ok.stderr);
+    // jsonl from a merge carries every record, one per line.
+    let lines = host(&["merge", &ebs1, &ebs2, "-o", "jsonl"]);
+    assert_eq!(lines.status, 0, "{}", lines.stderr);
+    let records = ok.json()["summary"]["records"].as_u64().unwrap();
+    assert_eq!(lines.stdout.lines().count() as u64, records);
+    assert!(lines.stdout.lines().all(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["account_id"].is_string())));
 }
 
 #[test]

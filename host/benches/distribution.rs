@@ -88,7 +88,7 @@ fn main() {
     };
     rt.block_on(async {
         // The first pull fills the component cache; the lock is written from it.
-        let first = PluginPolicy { update_lock: true, ..policy.clone() };
+        let first = PluginPolicy { update_lock: true, accept_permissions: true, ..policy.clone() };
         load_plugins(&runtime, std::slice::from_ref(&pinned), &first).await.unwrap();
     });
     assert_eq!(LockFile::read(&lock).unwrap().plugins.len(), 1);

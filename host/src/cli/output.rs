@@ -41,6 +41,8 @@ pub struct Output {
     /// A jsonl write that failed (stdout closed): writing stops, the run
     /// goes on, and the error is reported at the end.
     write_error: Option<std::io::Error>,
+    /// True once records went out as targets finished.
+    streamed: bool,
 }
 
 impl Output {
@@ -54,6 +56,7 @@ impl Output {
             stdout_is_terminal,
             stderr_is_terminal: std::io::stderr().is_terminal(),
             write_error: None,
+            streamed: false,
         }
     }
 
@@ -77,6 +80,7 @@ impl Output {
         if !self.streams() {
             return;
         }
+        self.streamed = true;
         let names: Vec<String> = run.plugins().iter().map(|p| p.name.clone()).collect();
         let several = names.len() > 1;
         let mut stdout = std::io::stdout().lock();
@@ -114,13 +118,21 @@ impl Output {
             OutputFormat::Csv => report::csv::write_records(&mut stdout, &report.reports)?,
             // The machine-readable summary, for whoever reads stderr from a
             // program; a person at a terminal gets the outcome line below.
+            // A report that was not streamed (`host merge`): its records now.
+            OutputFormat::Jsonl if !self.streamed => {
+                let several = report.reports.len() > 1;
+                for r in &report.reports {
+                    let name = several.then_some(r.plugin.name.as_str());
+                    for result in &r.results {
+                        jsonl::write_records(&mut stdout, &result.target, &result.records, name)?;
+                    }
+                }
+                if !self.quiet && !self.stderr_is_terminal {
+                    eprintln!("{}", jsonl_summary(report, &run_info));
+                }
+            }
             OutputFormat::Jsonl if !self.quiet && !self.stderr_is_terminal => {
-                let summaries: Vec<_> = report
-                    .reports
-                    .iter()
-                    .map(|r| serde_json::json!({"plugin": r.plugin.name, "summary": r.summary(), "errors": r.errors()}))
-                    .collect();
-                eprintln!("{}", serde_json::json!({"run": run_info, "plugins": summaries}));
+                eprintln!("{}", jsonl_summary(report, &run_info));
             }
             OutputFormat::Jsonl => {}
         }
@@ -139,6 +151,16 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// The jsonl run's summary line, for stderr.
+fn jsonl_summary(report: &RunReport, run_info: &serde_json::Value) -> serde_json::Value {
+    let summaries: Vec<_> = report
+        .reports
+        .iter()
+        .map(|r| serde_json::json!({"plugin": r.plugin.name, "summary": r.summary(), "errors": r.errors()}))
+        .collect();
+    serde_json::json!({"run": run_info, "plugins": summaries})
 }
 
 /// One line for a person: how the run ended and where its output went.

@@ -20,19 +20,29 @@ pub struct PolicyArgs {
     /// --config, when it exists].
     #[arg(long, value_name = "FILE")]
     pub lock: Option<PathBuf>,
-    /// Accept new versions of locked plugins (and unlocked ones) and write
-    /// them to the lock file; widened permissions still need `host plugin
-    /// lock`.
+    /// Accept new versions of locked plugins and write them to the lock
+    /// file; new plugins and widened permissions need `host plugin lock`.
     #[arg(long)]
     pub update_lock: bool,
     /// Only run plugins signed by this OpenSSH ed25519 public key
     /// (repeatable; `host plugin sign` makes signatures).
     #[arg(long, value_name = "KEY.pub")]
     pub trust: Vec<PathBuf>,
-    /// Speak plain HTTP to the registries of the plugin references (a
-    /// registry on localhost).
+    /// Speak plain HTTP to registries on this machine (localhost, 127.x);
+    /// every other registry stays HTTPS.
     #[arg(long)]
     pub registry_insecure: bool,
+}
+
+/// The registry of `reference` when plain HTTP may be used for it: only on
+/// loopback, so credentials and components never cross a network in clear.
+fn insecure(reference: &OciReference) -> Option<String> {
+    if reference.is_loopback() {
+        Some(reference.registry.clone())
+    } else {
+        tracing::warn!(registry = %reference.registry, "--registry-insecure applies to loopback registries only; using HTTPS");
+        None
+    }
 }
 
 impl PolicyArgs {
@@ -51,9 +61,10 @@ impl PolicyArgs {
             sources
                 .iter()
                 .filter_map(|s| match s {
-                    PluginSource::Oci(r) => Some(r.registry.clone()),
+                    PluginSource::Oci(r) => Some(r),
                     PluginSource::File(_) => None,
                 })
+                .filter_map(insecure)
                 .collect()
         } else {
             Vec::new()
@@ -80,7 +91,7 @@ pub enum PluginCommand {
         /// Where: oci://REGISTRY/REPOSITORY:TAG.
         #[arg(value_name = "oci://REF")]
         reference: String,
-        /// Speak plain HTTP to the registry.
+        /// Speak plain HTTP to the registry, if it is on this machine.
         #[arg(long)]
         registry_insecure: bool,
     },
@@ -93,7 +104,7 @@ pub enum PluginCommand {
         /// The lock file [default: trawl.lock].
         #[arg(long, value_name = "FILE", default_value = "trawl.lock")]
         lock: PathBuf,
-        /// Speak plain HTTP to the registries.
+        /// Speak plain HTTP to registries on this machine.
         #[arg(long)]
         registry_insecure: bool,
     },
@@ -148,7 +159,7 @@ pub async fn run(command: PluginCommand, quiet: bool) -> anyhow::Result<ExitCode
     }
 }
 
-async fn push(file: &Path, reference: &str, insecure: bool) -> anyhow::Result<ExitCode> {
+async fn push(file: &Path, reference: &str, insecure_flag: bool) -> anyhow::Result<ExitCode> {
     let reference = match reference.parse::<PluginSource>().map_err(InputError::from)? {
         PluginSource::Oci(r) if r.digest.is_none() => r,
         PluginSource::Oci(r) => return Err(InputError::from(format!("{r}: push to a tag, not a digest"))),
@@ -176,7 +187,7 @@ async fn push(file: &Path, reference: &str, insecure: bool) -> anyhow::Result<Ex
     let component = serde_json::json!({
         "exports": [format!("trawl:collector/plugin@{}", plugin.world_version)],
     });
-    let registry = Registry::new(if insecure { vec![reference.registry.clone()] } else { Vec::new() })
+    let registry = Registry::new(if insecure_flag { insecure(&reference).into_iter().collect() } else { Vec::new() })
         .map_err(InputError::from)?;
     let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let manifest =
@@ -190,8 +201,8 @@ async fn push(file: &Path, reference: &str, insecure: bool) -> anyhow::Result<Ex
 
 /// `host inspect oci://...`: what the registry says about a component,
 /// from its manifest's annotations, without fetching or running it.
-pub async fn inspect_reference(reference: &OciReference, insecure: bool, as_json: bool) -> anyhow::Result<()> {
-    let registry = Registry::new(if insecure { vec![reference.registry.clone()] } else { Vec::new() })
+pub async fn inspect_reference(reference: &OciReference, insecure_flag: bool, as_json: bool) -> anyhow::Result<()> {
+    let registry = Registry::new(if insecure_flag { insecure(reference).into_iter().collect() } else { Vec::new() })
         .map_err(InputError::from)?;
     let (manifest, digest) = registry.manifest(reference).await.map_err(InputError::from)?;
     let annotations = manifest.annotations.clone().unwrap_or_default();

@@ -26,11 +26,11 @@ use registry::Registry;
 pub struct PluginPolicy {
     /// The lock file to hold plugins to; none: no lock.
     pub lock: Option<PathBuf>,
-    /// Accept new digests of locked plugins (and plugins not yet locked)
-    /// and write them to the lock instead of refusing.
+    /// Accept new digests of locked plugins and write them to the lock
+    /// instead of refusing (never new plugins or wider permissions).
     pub update_lock: bool,
-    /// With `update_lock`, also accept widened permissions and scopes
-    /// (`host plugin lock`: an operator reviewing on purpose).
+    /// With `update_lock`, also accept new plugins, widened permissions
+    /// and scopes (`host plugin lock`: an operator reviewing on purpose).
     pub accept_permissions: bool,
     /// Keys whose signatures are accepted; none: signatures not required.
     pub trust: Vec<TrustedKey>,
@@ -69,7 +69,12 @@ impl Store {
     }
 
     fn path(&self, kind: &str, digest: &str, suffix: &str) -> Option<PathBuf> {
+        // Digests come from registries and lock files: only 64 hex digits
+        // name a file.
         let hex = digest.strip_prefix("sha256:")?;
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
         Some(self.root.as_ref()?.join(kind).join(format!("{hex}{suffix}")))
     }
 
@@ -162,13 +167,20 @@ impl Fetcher {
         let manifest_json = serde_json::to_vec(&manifest).map_err(|e| e.to_string())?;
         self.store.write("blobs", &digest, "", &bytes);
         self.store.write("manifests", &manifest_digest, ".json", &manifest_json);
-        if let Some(signature) = &signature {
-            self.store.write("blobs", &digest, ".sig", signature.as_bytes());
-        }
+        // The signature is cached by `remember_signature`, once verified.
         Ok(Fetched { source: source.clone(), bytes, digest, manifest: Some(manifest_digest), signature })
     }
 
-    /// A pinned component from the cache, checked against its digest.
+    /// Caches a signature that verified, for offline runs.
+    fn remember_signature(&self, fetched: &Fetched) {
+        if let (PluginSource::Oci(_), Some(signature)) = (&fetched.source, &fetched.signature) {
+            self.store.write("blobs", &fetched.digest, ".sig", signature.as_bytes());
+        }
+    }
+
+    /// A pinned component from the cache; its bytes are checked against the
+    /// layer digest of the manifest stored under the pinned digest (that
+    /// manifest was checked against the digest when it was pulled).
     fn cached(&self, source: &PluginSource, manifest_digest: &str) -> Option<Fetched> {
         let manifest: oci_client::manifest::OciImageManifest =
             serde_json::from_slice(&self.store.read("manifests", manifest_digest, ".json")?).ok()?;
@@ -211,6 +223,7 @@ pub async fn load_plugins(
         if !policy.trust.is_empty() {
             signing::verify(&fetched.bytes, fetched.signature.as_deref(), &policy.trust)
                 .map_err(|why| format!("{name}: refused: {why}"))?;
+            fetcher.remember_signature(&fetched);
         }
         let plugin = Arc::new(runtime.load_bytes(&name, &fetched.bytes).await.map_err(|e| e.to_string())?);
         if let Some(first) = plugins.iter().find(|p| p.info.name == plugin.info.name) {
@@ -231,11 +244,13 @@ pub async fn load_plugins(
                     file.set(LockEntry::new(name, fetched.digest, fetched.manifest, &plugin.info));
                     changed = true;
                 }
-                _ if policy.update_lock => {
+                _ if policy.update_lock && policy.accept_permissions => {
                     file.set(LockEntry::new(name, fetched.digest, fetched.manifest, &plugin.info));
                     changed = true;
                 }
                 Some(entry) => entry.check(&fetched.digest, &plugin.info, path).map_err(|e| e.to_string())?,
+                // Not even --update-lock adds a plugin: a new reference
+                // (another tag, another path) is a new review.
                 None => {
                     return Err(format!(
                         "{name} is not in {}: review it, then add it with `host plugin lock {name}` or run with --update-lock",

@@ -26,6 +26,9 @@ pub const ANNOTATION_PERMISSIONS: &str = "dev.trawl.plugin.permissions";
 /// The plugin's scope, as an annotation.
 pub const ANNOTATION_SCOPE: &str = "dev.trawl.plugin.scope";
 
+/// The largest component pulled (a Python collector is about 40 MiB).
+pub const MAX_COMPONENT_BYTES: u64 = 256 << 20;
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -64,7 +67,14 @@ impl Registry {
     /// The bytes of `layer` (checked against its digest).
     pub async fn blob(&self, reference: &OciReference, layer: &OciDescriptor) -> Result<Vec<u8>, String> {
         let (r, _) = self.prepare(reference)?;
-        let mut bytes = Vec::with_capacity(layer.size.max(0) as usize);
+        if layer.size < 0 || layer.size as u64 > MAX_COMPONENT_BYTES {
+            return Err(format!(
+                "{reference}: its component is said to be {} bytes; trawl takes components up to {} MiB",
+                layer.size,
+                MAX_COMPONENT_BYTES >> 20
+            ));
+        }
+        let mut bytes = Vec::with_capacity(layer.size as usize);
         self.client.pull_blob(&r, layer, &mut bytes).await.map_err(|e| describe(reference, &e))?;
         Ok(bytes)
     }

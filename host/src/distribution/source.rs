@@ -104,6 +104,12 @@ impl FromStr for OciReference {
         if registry.is_empty() || !registry.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) {
             return Err(bad("the registry must be HOST or HOST:PORT"));
         }
+        // Registry clients read a first segment without a dot or a port as
+        // a Docker Hub namespace: `oci://registry/team/ebs` would be pulled
+        // from docker.io/registry/team/ebs. Say which host is meant.
+        if !(registry.contains('.') || registry.contains(':') || registry == "localhost") {
+            return Err(bad("the registry needs a dot or a port (registry.example, registry:5000, localhost)"));
+        }
         // A tag follows the last `:` of the last path segment.
         let last = path.rsplit('/').next().unwrap_or_default();
         let (repository, tag) = match last.rsplit_once(':') {
@@ -146,6 +152,15 @@ impl fmt::Display for OciReference {
 }
 
 impl OciReference {
+    /// True for a registry on this machine (`localhost`, `127.x`, `[::1]`).
+    pub fn is_loopback(&self) -> bool {
+        let host = match self.registry.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => &self.registry,
+        };
+        host == "localhost" || host.starts_with("127.") || host == "[::1]"
+    }
+
     /// The same repository at `digest`.
     pub fn at_digest(&self, digest: &str) -> Self {
         Self { tag: None, digest: Some(digest.to_owned()), ..self.clone() }
@@ -177,6 +192,7 @@ mod tests {
         for (bad, why) in [
             ("oci://ghcr.io/team/ebs", "give a tag"),
             ("oci://ghcr.io", "no repository"),
+            ("oci://registry/team/ebs:1", "needs a dot or a port"),
             ("oci://ghcr.io/Team/ebs:1", "lowercase"),
             ("oci://ghcr.io/team/ebs@sha256:abc", "64 lowercase hex"),
             ("oci://ghcr.io/team/ebs@md5:abc", "sha256"),

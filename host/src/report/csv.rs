@@ -20,7 +20,9 @@ pub fn write_records_in(out: impl Write, reports: &[Report], per_plugin: &[Vec<S
     if several {
         header.push("plugin".into());
     }
-    for column in per_plugin.iter().flatten() {
+    // With several plugins a record's own `plugin` field is shadowed by
+    // the plugin column, as `account_id` is by the target's.
+    for column in per_plugin.iter().flatten().filter(|c| !(several && *c == "plugin")) {
         if !header.contains(column) {
             header.push(column.clone());
         }
@@ -30,9 +32,9 @@ pub fn write_records_in(out: impl Write, reports: &[Report], per_plugin: &[Vec<S
     let mut row: Vec<std::borrow::Cow<str>> = Vec::with_capacity(header.len());
     for (report, columns) in reports.iter().zip(per_plugin) {
         // Where each of this plugin's columns sits in the header.
-        let at: Vec<usize> = columns
+        let at: Vec<Option<usize>> = columns
             .iter()
-            .map(|c| header.iter().position(|h| h == c).expect("every column is in the header"))
+            .map(|c| if several && c == "plugin" { None } else { header.iter().position(|h| h == c) })
             .collect();
         for result in &report.results {
             for record in &result.records {
@@ -43,8 +45,10 @@ pub fn write_records_in(out: impl Write, reports: &[Report], per_plugin: &[Vec<S
                 }
                 let values =
                     cells(&result.target, record, columns).map_err(|e| csv::Error::from(std::io::Error::from(e)))?;
-                for (value, &i) in values.into_iter().zip(&at) {
-                    row[i] = value.text();
+                for (value, i) in values.into_iter().zip(&at) {
+                    if let Some(i) = *i {
+                        row[i] = value.text();
+                    }
                 }
                 writer.write_record(row.iter().map(|cell| cell.as_bytes()))?;
             }

@@ -189,3 +189,18 @@ fn csv_has_target_columns_then_the_plugins_then_any_others() {
     assert_eq!(lines.next(), Some("1,n1,eu-west-1,vol-0,,"));
     assert!(text.contains(r#"vol-x,8,"{""a"":""b,c""}""#), "{text}");
 }
+
+#[test]
+fn with_several_plugins_a_records_own_plugin_field_does_not_rename_its_row() {
+    let mut report = sample();
+    let shadowing = serde_json::value::to_raw_value(&json!({"volume_id": "vol-p", "plugin": "evil"})).unwrap();
+    report.results[0].records.push(shadowing);
+    let mut other = sample();
+    other.plugin.name = "quotas".into();
+    let mut out = Vec::new();
+    csv::write_records(&mut out, &[report, other]).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("plugin,account_id,account_name,region,volume_id\n"), "{text}");
+    assert!(text.contains("ebs,1,n1,eu-west-1,vol-p"), "{text}");
+    assert!(!text.contains("evil"), "{text}");
+}

@@ -45,8 +45,12 @@ pub fn merge(shards: Vec<(String, SavedRun)>) -> Result<RunReport, String> {
                 "{name} and {first_name} are shards of different runs (their targets, shard count or policy differ)"
             ));
         }
-        if saved.run.get("backend") != head_run.run.get("backend") {
-            return Err(format!("{name} and {first_name} collected from different backends"));
+        for key in ["backend", "endpoint", "fixture"] {
+            if saved.run.get(key) != head_run.run.get(key) {
+                return Err(format!(
+                    "{name} and {first_name} collected from different clouds (their `run.{key}` differ)"
+                ));
+            }
         }
     }
     let mut by_index: HashMap<u32, &str> = HashMap::new();
@@ -103,8 +107,9 @@ pub fn merge(shards: Vec<(String, SavedRun)>) -> Result<RunReport, String> {
             calls.throttled += c.throttled;
             calls.retries += c.retries;
         }
-        stopped =
-            stopped.or_else(|| run.get("stopped").and_then(|s| serde_json::from_value::<StopReason>(s.clone()).ok()));
+        // The gravest stop wins, whatever order the files came in.
+        let this = run.get("stopped").and_then(|s| serde_json::from_value::<StopReason>(s.clone()).ok());
+        stopped = [stopped, this].into_iter().flatten().max_by_key(|s| stop_rank(*s));
     }
     let reports: Vec<Report> = grouped.into_iter().map(|(r, _)| Report::new(r.plugin, r.results, r.elapsed)).collect();
     for result in reports.iter().flat_map(|r| &r.results) {
@@ -135,4 +140,14 @@ pub fn merge(shards: Vec<(String, SavedRun)>) -> Result<RunReport, String> {
         discovery,
         backend: Value::Object(backend),
     })
+}
+
+/// How grave a stop is: an interrupted shard makes the run interrupted,
+/// then too many failures, then the deadline.
+fn stop_rank(stop: StopReason) -> u8 {
+    match stop {
+        StopReason::Interrupted => 3,
+        StopReason::MaxFailures => 2,
+        StopReason::Deadline => 1,
+    }
 }

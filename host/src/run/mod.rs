@@ -207,7 +207,9 @@ impl RunBuilder {
     /// Cancel the run when this token is cancelled (e.g. on a signal), as
     /// [`RunHandle::cancel`] does.
     pub fn cancel_on(mut self, token: CancellationToken) -> Self {
-        self.cancel = token;
+        // A child: cancelling (or dropping) the run never cancels the
+        // caller's token.
+        self.cancel = token.child_token();
         self
     }
 
@@ -288,12 +290,13 @@ impl RunBuilder {
             backend["shard"] = serde_json::to_value(info).map_err(anyhow::Error::from)?;
         }
         let jobs = scheduler::jobs(&plugins, per_plugin);
+        // A shard is judged against the whole run's targets (by `host merge`).
+        let run_targets = shard.as_ref().map_or(jobs.len(), |s| s.run_targets);
         if let Some(Quorum::Count(n)) = self.scheduler.policy.min_success
-            && n > jobs.len()
+            && n > run_targets
         {
             return Err(RunError::input(format!(
-                "--min-success {n} cannot be met: the run has {} targets (give a count up to {0} or a percentage)",
-                jobs.len()
+                "--min-success {n} cannot be met: the run has {run_targets} targets (give a count up to {run_targets} or a percentage)"
             )));
         }
         // Each account's credentials (an AssumeRole for most) are readied
