@@ -12,10 +12,6 @@ use std::process::Command;
 use serde_json::Value;
 use trawl_tests::{EXIT_INPUT, OciRegistry, host, host_command, plugin, run_command};
 
-fn run(args: &[&str]) -> trawl_tests::Run {
-    host(args)
-}
-
 /// `host` with its own, empty compile and component cache.
 fn run_uncached(args: &[&str], cache: &Path) -> trawl_tests::Run {
     run_command(host_command(args).env("TRAWL_CACHE_DIR", cache))
@@ -54,7 +50,7 @@ fn rebuilt(from: &Path, to: &Path) {
 }
 
 fn push(registry: &OciRegistry, file: &Path, path: &str) -> String {
-    let pushed = run(&["plugin", "push", file.to_str().unwrap(), &registry.reference(path), "--registry-insecure"]);
+    let pushed = host(&["plugin", "push", file.to_str().unwrap(), &registry.reference(path), "--registry-insecure"]);
     assert_eq!(pushed.status, 0, "{}", pushed.stderr);
     let pinned = pushed.stdout.trim().to_owned();
     assert!(
@@ -72,23 +68,23 @@ fn a_pushed_collector_runs_by_tag_and_by_digest_and_from_the_cache_when_the_regi
     let tag = registry.reference("collectors/ebs:0.1.0");
 
     // What the registry says, without running anything.
-    let shown = run(&["inspect", &tag, "--registry-insecure", "--json"]);
+    let shown = host(&["inspect", &tag, "--registry-insecure", "--json"]);
     assert_eq!(shown.status, 0, "{}", shown.stderr);
     let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
     assert_eq!(shown["annotations"]["org.opencontainers.image.title"], "ebs");
     assert_eq!(shown["annotations"]["dev.trawl.plugin.permissions"], "ec2:DescribeVolumes");
     assert_eq!(format!("{}@{}", registry.reference("collectors/ebs"), shown["manifest"].as_str().unwrap()), pinned);
 
-    let local = run(&["run", ebs.to_str().unwrap(), "-o", "json"]).json();
+    let local = host(&["run", ebs.to_str().unwrap(), "-o", "json"]).json();
     for reference in [&tag, &pinned] {
-        let pulled = run(&["run", reference, "--registry-insecure", "-o", "json"]);
+        let pulled = host(&["run", reference, "--registry-insecure", "-o", "json"]);
         assert_eq!(pulled.status, 0, "{reference}: {}", pulled.stderr);
         assert_eq!(records(&pulled.json()), records(&local), "{reference} collects what the file does");
     }
 
     registry.stop();
     // Pinned and cached: no registry needed, not even a connection.
-    let offline = run(&["run", &pinned, "-o", "json"]);
+    let offline = host(&["run", &pinned, "-o", "json"]);
     assert_eq!(offline.status, 0, "{}", offline.stderr);
     assert_eq!(records(&offline.json()), records(&local));
     // Not cached: one line naming the registry.
@@ -96,7 +92,7 @@ fn a_pushed_collector_runs_by_tag_and_by_digest_and_from_the_cache_when_the_regi
     let missing = run_uncached(&["run", &pinned, "--registry-insecure"], cache.path());
     assert_refused(&missing, &[&registry.address, "cannot reach registry"]);
     // A tag always asks the registry (tags move).
-    let by_tag = run(&["run", &tag, "--registry-insecure"]);
+    let by_tag = host(&["run", &tag, "--registry-insecure"]);
     assert_refused(&by_tag, &[&registry.address]);
 }
 
@@ -109,25 +105,25 @@ fn the_lock_file_refuses_new_bytes_and_widened_permissions_until_accepted() {
     let c = collector.to_str().unwrap();
     let l = lock.to_str().unwrap();
 
-    let locked = run(&["plugin", "lock", c, "--lock", l]);
+    let locked = host(&["plugin", "lock", c, "--lock", l]);
     assert_eq!(locked.status, 0, "{}", locked.stderr);
     let text = std::fs::read_to_string(&lock).unwrap();
     assert!(
         text.contains("permissions = [\"ec2:DescribeVolumes\"]") && text.contains("scope = \"regional\""),
         "{text}"
     );
-    assert_eq!(run(&["run", c, "--lock", l, "-o", "json"]).status, 0);
+    assert_eq!(host(&["run", c, "--lock", l, "-o", "json"]).status, 0);
 
     // Not in the lock: refused.
     let other = plugin("quotas");
-    assert_refused(&run(&["run", other.to_str().unwrap(), "--lock", l]), &["is not in", "host plugin lock"]);
+    assert_refused(&host(&["run", other.to_str().unwrap(), "--lock", l]), &["is not in", "host plugin lock"]);
 
     // New bytes, same permissions: refused, then accepted by --update-lock.
     rebuilt(&plugin("ebs"), &collector);
-    assert_refused(&run(&["run", c, "--lock", l]), &[c, "--update-lock", "sha256:"]);
-    let accepted = run(&["run", c, "--lock", l, "--update-lock", "-o", "json"]);
+    assert_refused(&host(&["run", c, "--lock", l]), &[c, "--update-lock", "sha256:"]);
+    let accepted = host(&["run", c, "--lock", l, "--update-lock", "-o", "json"]);
     assert_eq!(accepted.status, 0, "{}", accepted.stderr);
-    assert_eq!(run(&["run", c, "--lock", l, "-o", "json"]).status, 0, "the lock now holds the new digest");
+    assert_eq!(host(&["run", c, "--lock", l, "-o", "json"]).status, 0, "the lock now holds the new digest");
 
     // Wider permissions: refused even with --update-lock, naming what was
     // added, until `host plugin lock` accepts them on purpose.
@@ -135,17 +131,17 @@ fn the_lock_file_refuses_new_bytes_and_widened_permissions_until_accepted() {
     for flags in [&[][..], &["--update-lock"][..]] {
         let mut args = vec!["run", c, "--lock", l];
         args.extend(flags);
-        let refused = run(&args);
+        let refused = host(&args);
         assert_refused(&refused, &["+servicequotas:ListServiceQuotas", "host plugin lock"]);
     }
-    assert_eq!(run(&["plugin", "lock", c, "--lock", l]).status, 0);
-    assert_eq!(run(&["run", c, "--lock", l, "-o", "json"]).status, 0);
+    assert_eq!(host(&["plugin", "lock", c, "--lock", l]).status, 0);
+    assert_eq!(host(&["run", c, "--lock", l, "-o", "json"]).status, 0);
 
     // trawl.lock beside --config is used without --lock.
     let config = dir.path().join("run.toml");
     std::fs::write(&config, "plugins = [\"collector.wasm\"]\n").unwrap();
     std::fs::copy(plugin("ebs"), &collector).unwrap();
-    assert_refused(&run(&["run", "--config", config.to_str().unwrap()]), &["trawl.lock"]);
+    assert_refused(&host(&["run", "--config", config.to_str().unwrap()]), &["trawl.lock"]);
 }
 
 #[test]
@@ -156,14 +152,14 @@ fn a_registry_reference_is_held_to_its_lock_entry() {
     let l = l.to_str().unwrap();
     push(&registry, &plugin("ebs"), "team/collector:stable");
     let tag = registry.reference("team/collector:stable");
-    assert_eq!(run(&["plugin", "lock", &tag, "--lock", l, "--registry-insecure"]).status, 0);
+    assert_eq!(host(&["plugin", "lock", &tag, "--lock", l, "--registry-insecure"]).status, 0);
     // The tag moves to a plugin that asks for more: the lock keeps the
     // run on the reviewed digest; accepting the move is refused.
     push(&registry, &plugin("quotas"), "team/collector:stable");
-    let pinned = run(&["run", &tag, "--lock", l, "--registry-insecure", "-o", "json"]);
+    let pinned = host(&["run", &tag, "--lock", l, "--registry-insecure", "-o", "json"]);
     assert_eq!(pinned.status, 0, "{}", pinned.stderr);
     assert_eq!(pinned.json()["plugin"]["name"], "ebs", "the locked digest ran, not the moved tag");
-    let moved = run(&["run", &tag, "--lock", l, "--registry-insecure", "--update-lock"]);
+    let moved = host(&["run", &tag, "--lock", l, "--registry-insecure", "--update-lock"]);
     assert_refused(&moved, &["+servicequotas:ListServiceQuotas"]);
 }
 
@@ -188,7 +184,7 @@ fn signatures_are_checked_before_anything_runs_and_ssh_keygen_agrees() {
     std::fs::copy(plugin("ebs"), &collector).unwrap();
     let c = collector.to_str().unwrap();
 
-    let signed = run(&["plugin", "sign", c, "--key", key.to_str().unwrap()]);
+    let signed = host(&["plugin", "sign", c, "--key", key.to_str().unwrap()]);
     assert_eq!(signed.status, 0, "{}", signed.stderr);
     let signature = dir.path().join("ebs.wasm.sig");
     // The signature is SSHSIG: ssh-keygen verifies it as it would its own.
@@ -203,11 +199,11 @@ fn signatures_are_checked_before_anything_runs_and_ssh_keygen_agrees() {
     assert!(verified.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&verified.stderr));
 
     let trust = public.to_str().unwrap();
-    assert_eq!(run(&["run", c, "--trust", trust, "-o", "json"]).status, 0);
+    assert_eq!(host(&["run", c, "--trust", trust, "-o", "json"]).status, 0);
     // `[trust] keys` in the config does the same.
     let config = dir.path().join("run.toml");
     std::fs::write(&config, "plugins = [\"ebs.wasm\"]\n[trust]\nkeys = [\"team.pub\"]\n").unwrap();
-    assert_eq!(run(&["run", "--config", config.to_str().unwrap(), "-o", "json"]).status, 0);
+    assert_eq!(host(&["run", "--config", config.to_str().unwrap(), "-o", "json"]).status, 0);
 
     // Before any cloud call: AWS at an endpoint nobody listens on would
     // fail differently if anything were asked of it first.
@@ -245,14 +241,14 @@ fn signatures_travel_with_the_component_through_the_registry() {
     let (key, public) = keygen(dir.path(), "team");
     let collector = dir.path().join("ebs.wasm");
     std::fs::copy(plugin("ebs"), &collector).unwrap();
-    assert_eq!(run(&["plugin", "sign", collector.to_str().unwrap(), "--key", key.to_str().unwrap()]).status, 0);
+    assert_eq!(host(&["plugin", "sign", collector.to_str().unwrap(), "--key", key.to_str().unwrap()]).status, 0);
     let pinned = push(&registry, &collector, "signed/ebs:1");
     let trust = public.to_str().unwrap();
     let cache = tempfile::tempdir().unwrap();
     let ok = run_uncached(&["run", &pinned, "--trust", trust, "--registry-insecure", "-o", "json"], cache.path());
     assert_eq!(ok.status, 0, "{}", ok.stderr);
     push(&registry, &plugin("quotas"), "unsigned/quotas:1");
-    let unsigned = run(&["run", &registry.reference("unsigned/quotas:1"), "--trust", trust, "--registry-insecure"]);
+    let unsigned = host(&["run", &registry.reference("unsigned/quotas:1"), "--trust", trust, "--registry-insecure"]);
     assert_refused(&unsigned, &["unsigned/quotas:1", "not signed"]);
 }
 
@@ -263,7 +259,7 @@ fn bad_references_are_one_line_errors() {
         ("oci://127.0.0.1:5000/Collectors/ebs:1", "lowercase"),
         ("https://example.com/ebs.wasm", "oci://"),
     ] {
-        let r = run(&["run", bad]);
+        let r = host(&["run", bad]);
         assert_refused(&r, &[why]);
     }
 }
@@ -340,9 +336,9 @@ fn other_oci_tools_read_what_trawl_pushes_and_trawl_runs_what_they_push() {
          manifest_config=sys.argv[3] + ':application/vnd.wasm.config.v0+json', disable_path_validation=True)",
         &[&format!("{}/theirs/ebs:1", registry.address), ebs.to_str().unwrap(), config.to_str().unwrap()],
     );
-    let theirs = run(&["run", &registry.reference("theirs/ebs:1"), "--registry-insecure", "-o", "json"]);
+    let theirs = host(&["run", &registry.reference("theirs/ebs:1"), "--registry-insecure", "-o", "json"]);
     assert_eq!(theirs.status, 0, "{}", theirs.stderr);
-    assert_eq!(records(&theirs.json()), records(&run(&["run", ebs.to_str().unwrap(), "-o", "json"]).json()));
+    assert_eq!(records(&theirs.json()), records(&host(&["run", ebs.to_str().unwrap(), "-o", "json"]).json()));
     // Something that is not a component artifact is refused by name.
     let image_config = dir.path().join("image.json");
     std::fs::write(&image_config, "{}").unwrap();
@@ -352,6 +348,6 @@ fn other_oci_tools_read_what_trawl_pushes_and_trawl_runs_what_they_push() {
          manifest_config=sys.argv[3] + ':application/vnd.oci.image.config.v1+json', disable_path_validation=True)",
         &[&format!("{}/image/ebs:1", registry.address), ebs.to_str().unwrap(), image_config.to_str().unwrap()],
     );
-    let refused = run(&["run", &registry.reference("image/ebs:1"), "--registry-insecure"]);
+    let refused = host(&["run", &registry.reference("image/ebs:1"), "--registry-insecure"]);
     assert_refused(&refused, &["image/ebs:1", "not a WebAssembly component artifact"]);
 }

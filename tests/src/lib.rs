@@ -303,7 +303,8 @@ impl OciRegistry {
             .spawn()
             .expect("starting docker-registry (Debian's `docker-registry` package; .ci/run installs it)");
         self.child = Some(child);
-        for _ in 0..100 {
+        // Up to 20 s: a loaded CI machine starts it slowly.
+        for _ in 0..400 {
             if let Ok(mut stream) = TcpStream::connect(&self.address) {
                 let _ = stream.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
                 let mut answer = String::new();

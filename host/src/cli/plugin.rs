@@ -170,8 +170,8 @@ async fn push(file: &Path, reference: &str, insecure_flag: bool) -> anyhow::Resu
     // Loaded first: what is published is a component trawl runs, and its
     // annotations are what it declares.
     let runtime = Runtime::new(RuntimeConfig { max_instances: 2, ..RuntimeConfig::default() })?;
-    let plugin = runtime.load(file).await.map_err(InputError::from)?;
-    let bytes = std::fs::read(file)?;
+    let bytes = std::fs::read(file).map_err(|e| InputError::from(format!("{}: cannot read: {e}", file.display())))?;
+    let plugin = runtime.load_bytes(&file.display().to_string(), &bytes).await.map_err(InputError::from)?;
     let digest = digest_of(&bytes);
     let signature = std::fs::read_to_string(signing::signature_path(file)).ok();
     let info = &plugin.info;
