@@ -7,7 +7,10 @@
 //! cargo run -p trawl-host --example embed -- target/plugins/ebs.wasm 5
 //! ```
 
+use std::time::Duration;
+
 use futures::StreamExt;
+use trawl_host::cloud::sim::{Pressure, SimCloud, SimSource, demo};
 use trawl_host::run::{Cloud, Run};
 use trawl_host::scheduler::SchedulerConfig;
 
@@ -17,10 +20,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let plugin = args.next().unwrap_or_else(|| "target/plugins/ebs.wasm".into());
     let cancel_after: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(5);
 
+    // The demo organisation with 20 ms per call and two tasks at a time,
+    // so the cancel below has something left to stop.
+    let latency = Duration::from_millis(20);
+    let pressure = Pressure { latency_median: latency, latency_p99: latency, ..Pressure::default() };
+    let demo = Cloud::Simulated { cloud: Box::new(SimCloud::with_pressure(demo(), pressure)), source: SimSource::Demo };
     let mut run = Run::builder()
         .plugin(plugin)
-        .cloud(Cloud::demo())
-        // Two at a time, so the cancel below has something left to stop.
+        .cloud(demo)
         .scheduling(SchedulerConfig { max_workers: 2, ..SchedulerConfig::default() })
         .start()
         .await?;
