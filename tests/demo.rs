@@ -134,8 +134,30 @@ fn inspect_shows_declared_permissions_and_world() {
     let run = host(&["inspect", &ebs()]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(run.stdout.contains("permissions: ec2:DescribeVolumes"), "{}", run.stdout);
-    assert!(run.stdout.contains("world:       trawl:collector@0.1.0"), "{}", run.stdout);
+    assert!(run.stdout.contains("world:       trawl:collector@0.1.1"), "{}", run.stdout);
     let doc: Value = serde_json::from_str(&host(&["inspect", &ebs(), "--json"]).stdout).unwrap();
     assert_eq!(doc["info"]["scope"], "regional");
     assert_eq!(doc["info"]["columns"][0], "volume_id");
+}
+
+/// The contract evolves by minor versions: a component built against the
+/// frozen 0.1.0 WIT (no `settings` import, no `details` export) loads and
+/// runs on this host unchanged, and sees the same volumes the EBS
+/// collector counts.
+#[test]
+fn a_collector_built_for_0_1_0_still_runs() {
+    let old = plugin("world-0-1-0");
+    let inspect = host(&["inspect", old.to_str().unwrap()]);
+    assert_eq!(inspect.status, 0, "{}", inspect.stderr);
+    assert!(inspect.stdout.contains("world:       trawl:collector@0.1.0"), "{}", inspect.stdout);
+    let run = host(&["run", old.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let doc = run.json();
+    let ebs = host(&["run", &ebs(), "-o", "json"]).json();
+    assert_eq!(doc["summary"]["succeeded"], ebs["summary"]["succeeded"]);
+    assert_eq!(doc["summary"]["totals"]["volumes"], ebs["summary"]["totals"]["total"]);
+    assert!(doc["summary"]["records"].as_u64().unwrap() > 100, "{doc}");
+    // A 0.1.0 plugin takes no settings, and says so.
+    let set = host(&["run", old.to_str().unwrap(), "--set", "world-0-1-0.x=1"]);
+    assert_eq!(set.status, 2, "{}", set.stderr);
 }

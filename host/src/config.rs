@@ -29,6 +29,10 @@
 //! role = "TrawlAudit"      # a role name or ARN; or profile = "prod-sso"
 //! external_id = "k9-ops"
 //!
+//! [plugins.iam]            # a plugin's settings, by the plugin's name
+//! source = "plugins/iam.wasm"   # optional: also run it
+//! stale_after_days = 30
+//!
 //! [sim]                    # the simulated cloud
 //! generate = "accounts=200,regions=4,volumes=60,seed=7"
 //! latency = "20ms"
@@ -43,6 +47,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use crate::limits::Override;
+use crate::runtime::settings::{Given, SettingArg};
 use crate::scheduler::Quorum;
 
 /// Everything a run can be told in its config file.
@@ -110,8 +115,14 @@ pub struct RunConfig {
     /// Where every AWS call goes.
     pub endpoint_url: Option<String>,
     /// Plugins to run: files relative to the config file's folder, or
-    /// `oci://` references.
+    /// `oci://` references. `[plugins.NAME]` tables with a `source` add to
+    /// this list.
     pub plugins: Option<Vec<String>>,
+    /// Plugin settings as `PLUGIN.SETTING=VALUE`, as `--set` takes them.
+    pub set: Option<Vec<String>>,
+    /// Settings from `[plugins.NAME]` tables.
+    #[serde(skip)]
+    pub plugin_settings: Vec<SettingArg>,
     /// The lock file plugins are held to, relative to the config's folder.
     pub lock: Option<PathBuf>,
     /// Accept the plugins as they are and rewrite the lock file.
@@ -307,16 +318,60 @@ impl RunConfig {
     /// `[sim]`, `[[account]]`) for those who prefer them.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string().trim_end().to_owned())?;
+        // Plugin names (`[plugins.health-org]`) are data, not keys to fold.
+        let plugin_tables = match table.remove("plugins") {
+            Some(toml::Value::Table(plugins)) => Some(plugins),
+            Some(list) => {
+                table.insert("plugins".into(), list);
+                None
+            }
+            None => None,
+        };
         normalize_keys(&mut table);
+        // One setting needs no list; a comma in it is the setting's own.
+        if let Some(toml::Value::String(one)) = table.get("set") {
+            let one = toml::Value::Array(vec![toml::Value::String(one.clone())]);
+            table.insert("set".into(), one);
+        }
         hoist_flags(&mut table)?;
         let known: Vec<&str> = KNOWN_KEYS.iter().chain(FLAG_KEYS.iter().map(|(k, _)| k)).copied().collect();
         if let Some(key) = table.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str())) {
             return Err(format!("unknown key `{key}`{}", crate::suggest::did_you_mean(key, known)));
         }
-        let config = Self::deserialize(table).map_err(|e| e.to_string().trim_end().to_owned())?;
+        let mut config = Self::deserialize(table).map_err(|e| e.to_string().trim_end().to_owned())?;
+        if let Some(plugins) = plugin_tables {
+            let (sources, settings) = plugin_sections(plugins)?;
+            config.plugins = (!sources.is_empty()).then_some(sources);
+            config.plugin_settings = settings;
+        }
         config.check()?;
         Ok(config)
     }
+}
+
+/// `[plugins.NAME]` tables: an optional `source` (a file or reference to
+/// run) and the plugin's settings, checked against what it declares once
+/// it is loaded.
+fn plugin_sections(plugins: toml::Table) -> Result<(Vec<String>, Vec<SettingArg>), String> {
+    let mut sources = Vec::new();
+    let mut settings = Vec::new();
+    for (plugin, section) in plugins {
+        let toml::Value::Table(mut section) = section else {
+            return Err(format!(
+                "`plugins.{plugin}` must be a table of settings ([plugins.{plugin}]), or `plugins` a list of files"
+            ));
+        };
+        normalize_keys(&mut section);
+        match section.remove("source") {
+            Some(toml::Value::String(source)) => sources.push(source),
+            Some(other) => return Err(format!("`plugins.{plugin}.source` must be a file or reference, not {other}")),
+            None => {}
+        }
+        for (name, value) in section {
+            settings.push(SettingArg { plugin: plugin.clone(), name, value: Given::Toml(value) });
+        }
+    }
+    Ok((sources, settings))
 }
 
 /// The top-level keys [`RunConfig`] reads itself.
@@ -347,6 +402,7 @@ const KNOWN_KEYS: &[&str] = &[
     "max_output_per_target",
     "endpoint_url",
     "plugins",
+    "set",
     "lock",
     "update_lock",
     "registry_insecure",
@@ -546,6 +602,38 @@ fn quorum<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Quorum>, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plugin_tables_give_settings_and_sources() {
+        let cfg = RunConfig::parse(
+            r#"
+            set = "quotas.services=ec2,lambda"
+            [plugins.health-org]
+            source = "plugins/health-org.wasm"
+            [plugins.iam]
+            stale-after-days = 30
+            "#,
+        )
+        .unwrap();
+        assert_eq!(cfg.plugins, Some(vec!["plugins/health-org.wasm".to_owned()]));
+        assert_eq!(
+            cfg.plugin_settings,
+            [SettingArg {
+                plugin: "iam".into(),
+                name: "stale_after_days".into(),
+                value: Given::Toml(toml::Value::Integer(30))
+            }]
+        );
+        assert_eq!(cfg.set, Some(vec!["quotas.services=ec2,lambda".to_owned()]));
+        let e = RunConfig::parse(
+            "[plugins]
+iam = 3",
+        )
+        .unwrap_err();
+        assert!(e.contains("`plugins.iam` must be a table"), "{e}");
+        let listed = RunConfig::parse(r#"plugins = "a.wasm,b.wasm""#).unwrap();
+        assert_eq!(listed.plugins.unwrap().len(), 2);
+    }
 
     #[test]
     fn a_full_config_parses() {

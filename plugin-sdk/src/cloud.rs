@@ -13,7 +13,8 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bindings::trawl::collector::{cloud as host, types};
+use crate::bindings::trawl::collector::types;
+use crate::host;
 
 /// An error the cloud answered with, or one the host produced on its way
 /// (host codes start with `trawl.`). Throttling and transient errors have

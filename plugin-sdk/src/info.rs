@@ -1,6 +1,7 @@
 //! The plugin's self-description.
 
 use crate::bindings::trawl::collector::types::{self, Scope};
+use crate::settings::Setting;
 
 /// What a plugin tells the host: built with a few chained calls.
 #[derive(Debug, Clone)]
@@ -12,6 +13,8 @@ pub struct PluginInfo {
     home_region: Option<String>,
     permissions: Vec<String>,
     columns: Vec<String>,
+    key: Vec<String>,
+    settings: Vec<Setting>,
 }
 
 impl PluginInfo {
@@ -25,6 +28,8 @@ impl PluginInfo {
             home_region: None,
             permissions: Vec::new(),
             columns: Vec::new(),
+            key: Vec::new(),
+            settings: Vec::new(),
         }
     }
 
@@ -51,6 +56,35 @@ impl PluginInfo {
     pub fn columns<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
         self.columns = columns.into_iter().map(str::to_owned).collect();
         self
+    }
+
+    /// Record fields that together identify a record within its target
+    /// (e.g. `volume_id`), so runs can be compared record by record.
+    /// Without a key a record is identified by its whole content.
+    pub fn key<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
+        self.key = fields.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// Declares a setting the operator may give (see [`Setting`]).
+    pub fn setting(mut self, setting: Setting) -> Self {
+        self.settings.push(setting);
+        self
+    }
+
+    /// Declared `service:Operation` patterns.
+    pub fn permissions(&self) -> &[String] {
+        &self.permissions
+    }
+
+    /// Declared settings.
+    pub fn settings(&self) -> &[Setting] {
+        &self.settings
+    }
+
+    #[doc(hidden)]
+    pub fn into_details(self) -> types::PluginDetails {
+        types::PluginDetails { key: self.key, settings: self.settings.into_iter().map(Setting::into_wit).collect() }
     }
 
     #[doc(hidden)]

@@ -40,9 +40,13 @@
 pub mod cloud;
 mod collection;
 mod error;
+mod host;
 mod info;
 pub mod log;
 mod paginate;
+pub mod settings;
+#[cfg(not(target_family = "wasm"))]
+pub mod testing;
 pub mod wire;
 
 pub use cloud::{ApiError, call, call_many, call_raw};
@@ -50,6 +54,7 @@ pub use collection::Collection;
 pub use error::Error;
 pub use info::PluginInfo;
 pub use paginate::{Pages, TokenStyle, paginate};
+pub use settings::{Setting, setting};
 
 /// The bindings generated from `wit/collector.wit`. Plugin authors rarely
 /// need these directly; [`export_collector!`] uses them.
@@ -64,7 +69,7 @@ pub mod bindings {
     });
 }
 
-pub use bindings::trawl::collector::types::{Scope, Target};
+pub use bindings::trawl::collector::types::{Scope, SettingKind, Target};
 
 /// What a collector implements. Both functions are associated functions
 /// because the host gives every call a fresh instance: there is no state to
@@ -84,8 +89,15 @@ pub trait Collector {
 macro_rules! export_collector {
     ($collector:ident) => {
         const _: () = {
+            use $crate::bindings::exports::trawl::collector::details as __details;
             use $crate::bindings::exports::trawl::collector::plugin as __plugin;
             use $crate::bindings::trawl::collector::types as __types;
+
+            impl __details::Guest for $collector {
+                fn details() -> __types::PluginDetails {
+                    <$collector as $crate::Collector>::info().into_details()
+                }
+            }
 
             impl __plugin::Guest for $collector {
                 fn info() -> __types::PluginInfo {

@@ -1,7 +1,8 @@
 //! Log lines into the host's log, tagged there with plugin and target.
 //! Plain `println!`/`eprintln!` also reach the host log, untagged by level.
 
-use crate::bindings::trawl::collector::log::{Level, log};
+use crate::bindings::trawl::collector::log::Level;
+use crate::host::log;
 
 /// Logs at debug level.
 pub fn debug(message: &str) {

@@ -21,6 +21,7 @@ use crate::limits::{DEFAULT_MAX_IN_FLIGHT, Limits, Override, RuleBook};
 use crate::progress::Progress;
 use crate::run::{Cloud, Run, RunError, Shard};
 use crate::runtime::DEFAULT_MAX_OUTPUT;
+use crate::runtime::settings::SettingArg;
 use crate::scheduler::{JoinPolicy, Quorum, SchedulerConfig};
 use crate::targets::Selection;
 
@@ -35,6 +36,10 @@ pub struct RunArgs {
     /// A TOML run configuration (keys are these flags' names).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// A plugin setting, PLUGIN.SETTING=VALUE; repeatable, e.g.
+    /// --set iam.stale_after_days=30 (`host inspect` lists them).
+    #[arg(long = "set", value_name = "PLUGIN.SETTING=VALUE", value_parser = SettingArg::from_str_arg)]
+    set: Vec<SettingArg>,
     /// Accounts to collect, by id or name, comma-separated [default: all].
     #[arg(long, value_delimiter = ',', value_name = "ACCOUNTS")]
     accounts: Vec<String>,
@@ -141,6 +146,7 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
 /// A run with the config file and the flags resolved.
 struct RunSpec {
     plugins: Vec<PluginSource>,
+    settings: Vec<SettingArg>,
     policy: PluginPolicy,
     selection: Selection,
     scheduler: SchedulerConfig,
@@ -174,6 +180,17 @@ impl RunSpec {
                 "no plugin to run: give one or more .wasm files or oci:// references (or `plugins` in --config)",
             ));
         }
+        // Settings from the file, then `set`, then --set: a later one of
+        // the same plugin and name wins.
+        let mut settings = std::mem::take(&mut file.plugin_settings);
+        for text in file.set.take().unwrap_or_default() {
+            settings.push(text.parse().map_err(|e| InputError::from(format!("`set` in the config: {e}")))?);
+        }
+        settings.extend(args.set.iter().cloned());
+        let mut seen = std::collections::HashSet::new();
+        settings.reverse();
+        settings.retain(|s| seen.insert((s.plugin.clone(), s.name.clone())));
+        settings.reverse();
         let policy_args = PolicyArgs {
             lock: args.policy.lock.clone().or(file.lock.take()),
             update_lock: args.policy.update_lock || file.update_lock.unwrap_or(false),
@@ -239,6 +256,7 @@ impl RunSpec {
         }
         Ok(Self {
             plugins,
+            settings,
             policy,
             selection,
             scheduler,
@@ -339,6 +357,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut output = Output::new(spec.format, spec.report_dir, quiet);
     let mut run = Run::builder()
         .plugins(spec.plugins)
+        .settings(spec.settings)
         .plugin_policy(spec.policy)
         .cloud(cloud)
         .select(spec.selection)
@@ -429,6 +448,7 @@ mod tests {
     /// A config line for every `host run` flag, by the flag's name.
     const SAMPLES: &[(&str, &str)] = &[
         ("plugins", r#"plugins = ["ebs.wasm"]"#),
+        ("set", r#"set = ["iam.stale_after_days=30"]"#),
         ("accounts", r#"accounts = "production,staging""#),
         ("regions", r#"regions = "eu-west-1""#),
         ("max_workers", "max_workers = 4"),

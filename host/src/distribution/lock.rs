@@ -215,6 +215,8 @@ mod tests {
             home_region: "us-east-1".into(),
             permissions: permissions.iter().map(|p| p.to_string()).collect(),
             columns: vec![],
+            key: vec![],
+            settings: vec![],
         }
     }
 

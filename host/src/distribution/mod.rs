@@ -10,7 +10,6 @@ pub mod signing;
 pub mod source;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -207,13 +206,13 @@ pub async fn load_plugins(
     runtime: &Runtime,
     sources: &[PluginSource],
     policy: &PluginPolicy,
-) -> Result<Vec<Arc<Plugin>>, String> {
+) -> Result<Vec<Plugin>, String> {
     let mut lock = match &policy.lock {
         Some(path) => Some((path.clone(), LockFile::read(path)?)),
         None => None,
     };
     let mut fetcher = Fetcher::new(policy);
-    let mut plugins: Vec<Arc<Plugin>> = Vec::with_capacity(sources.len());
+    let mut plugins: Vec<Plugin> = Vec::with_capacity(sources.len());
     let mut changed = false;
     for (i, source) in sources.iter().enumerate() {
         let name = source.to_string();
@@ -225,7 +224,7 @@ pub async fn load_plugins(
                 .map_err(|why| format!("{name}: refused: {why}"))?;
             fetcher.remember_signature(&fetched);
         }
-        let plugin = Arc::new(runtime.load_bytes(&name, &fetched.bytes).await.map_err(|e| e.to_string())?);
+        let plugin = runtime.load_bytes(&name, &fetched.bytes).await.map_err(|e| e.to_string())?;
         if let Some(first) = plugins.iter().find(|p| p.info.name == plugin.info.name) {
             return Err(format!(
                 "{} and {} are both plugin {:?}: give each plugin once (argument {})",

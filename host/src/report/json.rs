@@ -26,6 +26,8 @@ struct PluginRef<'a> {
     version: &'a str,
     scope: Scope,
     columns: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    key: &'a [String],
 }
 
 #[derive(serde::Serialize)]
@@ -56,6 +58,7 @@ fn view(report: &Report) -> Document<'_> {
             version: &report.plugin.version,
             scope: report.plugin.scope,
             columns: &report.plugin.columns,
+            key: &report.plugin.key,
         },
         summary: report.summary(),
         results: report.results.iter().map(result).collect(),
@@ -127,6 +130,8 @@ struct SavedPlugin {
     scope: Option<Scope>,
     #[serde(default)]
     columns: Vec<String>,
+    #[serde(default)]
+    key: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -200,6 +205,8 @@ pub fn read_run(text: &str) -> Result<SavedRun, String> {
                 home_region: String::new(),
                 permissions: Vec::new(),
                 columns: d.plugin.columns,
+                key: d.plugin.key,
+                settings: Vec::new(),
             };
             let results = d
                 .results

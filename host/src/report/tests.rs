@@ -14,6 +14,8 @@ fn info() -> PluginInfo {
         home_region: "us-east-1".into(),
         permissions: vec![],
         columns: vec!["volume_id".into()],
+        key: vec![],
+        settings: vec![],
     }
 }
 

@@ -43,6 +43,7 @@ use crate::cloud::sim::{SimCloud, SimSource};
 use crate::cloud::{CloudClient, RetryPolicy, Target};
 use crate::distribution::{PluginPolicy, PluginSource, load_plugins};
 use crate::limits::Limits;
+use crate::runtime::settings::SettingArg;
 use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Plugin, Runtime, RuntimeConfig};
 use crate::scheduler::{self, Quorum, SchedulerConfig};
 use crate::targets::{self, Selection};
@@ -89,6 +90,7 @@ impl Cloud {
 /// Everything a run needs; see [`Run::builder`].
 pub struct RunBuilder {
     plugins: Vec<PluginSource>,
+    settings: Vec<SettingArg>,
     policy: PluginPolicy,
     cloud: Cloud,
     selection: Selection,
@@ -112,6 +114,7 @@ impl Run {
     pub fn builder() -> RunBuilder {
         RunBuilder {
             plugins: Vec::new(),
+            settings: Vec::new(),
             policy: PluginPolicy::default(),
             cloud: Cloud::demo(),
             selection: Selection::default(),
@@ -139,6 +142,13 @@ impl RunBuilder {
     /// Adds several collectors.
     pub fn plugins(mut self, sources: impl IntoIterator<Item = PluginSource>) -> Self {
         self.plugins.extend(sources);
+        self
+    }
+
+    /// Plugin settings, `PLUGIN.SETTING=VALUE` as `--set` takes them;
+    /// checked against what each plugin declares when the run starts.
+    pub fn settings(mut self, settings: impl IntoIterator<Item = SettingArg>) -> Self {
+        self.settings.extend(settings);
         self
     }
 
@@ -234,7 +244,9 @@ impl RunBuilder {
             output_limits: OutputLimits { max_bytes: self.max_output },
             ..RuntimeConfig::default()
         })?;
-        let plugins = load_plugins(&runtime, &self.plugins, &self.policy).await.map_err(RunError::Input)?;
+        let mut plugins = load_plugins(&runtime, &self.plugins, &self.policy).await.map_err(RunError::Input)?;
+        configure(&mut plugins, &self.settings).map_err(RunError::Input)?;
+        let plugins: Vec<Arc<Plugin>> = plugins.into_iter().map(Arc::new).collect();
         let limits = Arc::new(self.limits);
         let mut selection = self.selection;
         let discovering = Instant::now();
@@ -317,6 +329,23 @@ impl RunBuilder {
             banner,
         }))
     }
+}
+
+/// Gives each plugin its settings; a setting for a plugin the run does
+/// not load is an error, not silently dropped.
+fn configure(plugins: &mut [Plugin], settings: &[SettingArg]) -> Result<(), String> {
+    let names: Vec<&str> = plugins.iter().map(|p| p.info.name.as_str()).collect();
+    if let Some(stray) = settings.iter().find(|s| !names.contains(&s.plugin.as_str())) {
+        return Err(format!(
+            "setting `{}.{}` names plugin {:?}, which this run does not load{} (plugins: {})",
+            stray.plugin,
+            stray.name,
+            stray.plugin,
+            crate::suggest::did_you_mean(&stray.plugin, names.iter().copied()),
+            names.join(", ")
+        ));
+    }
+    plugins.iter_mut().try_for_each(|p| p.configure(settings))
 }
 
 /// Jobs the targets make: one per target, one per organization plugin.

@@ -4,11 +4,15 @@
 //! interleaved output from concurrent tasks stays attributable. A task may
 //! print at most [`OUTPUT_BUDGET`] bytes; past that its output is dropped
 //! with one warning, so a chatty or hostile plugin cannot flood the log.
+//! The last few lines of stderr are also kept, budget or not, so a task
+//! that traps can say what the guest printed last (a Python traceback, a
+//! Rust panic message).
 
+use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
@@ -16,6 +20,11 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 
 /// Bytes of stdout + stderr one task may print.
 pub const OUTPUT_BUDGET: usize = 64 * 1024;
+
+/// Bytes of the end of stderr kept for a trap's reason.
+const STDERR_TAIL: usize = 2048;
+/// Lines of it a reason quotes.
+const STDERR_TAIL_LINES: usize = 12;
 
 /// Who is speaking: attached to every line.
 #[derive(Debug)]
@@ -28,6 +37,7 @@ pub struct Speaker {
     pub region: String,
     remaining: AtomicUsize,
     warned: AtomicBool,
+    stderr_tail: Mutex<VecDeque<u8>>,
 }
 
 impl Speaker {
@@ -39,7 +49,35 @@ impl Speaker {
             region: region.to_owned(),
             remaining: AtomicUsize::new(OUTPUT_BUDGET),
             warned: AtomicBool::new(false),
+            stderr_tail: Mutex::new(VecDeque::new()),
         })
+    }
+
+    /// The last lines the guest wrote to stderr, joined with ` | ` into
+    /// one line (Rust's backtrace hint left out); None when it wrote
+    /// nothing.
+    pub fn stderr_tail(&self) -> Option<String> {
+        let bytes: Vec<u8> = self.stderr_tail.lock().unwrap().iter().copied().collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let mut lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').trim_end())
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE=1`"))
+            .collect();
+        // The first line may be the cut end of a longer one.
+        if bytes.len() == STDERR_TAIL && lines.len() > 1 {
+            lines.remove(0);
+        }
+        let start = lines.len().saturating_sub(STDERR_TAIL_LINES);
+        (start < lines.len()).then(|| lines[start..].join(" | "))
+    }
+
+    fn remember_stderr(&self, bytes: &[u8]) {
+        let mut tail = self.stderr_tail.lock().unwrap();
+        let keep = &bytes[bytes.len().saturating_sub(STDERR_TAIL)..];
+        tail.extend(keep);
+        let excess = tail.len().saturating_sub(STDERR_TAIL);
+        tail.drain(..excess);
     }
 
     /// Whether a log line of `len` bytes fits in the budget (it is
@@ -119,6 +157,9 @@ impl LineWriter {
 
 impl AsyncWrite for LineWriter {
     fn poll_write(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.stream == "stderr" {
+            self.speaker.remember_stderr(buf);
+        }
         let (granted, exhausted) = self.speaker.take(buf.len());
         self.pending.extend_from_slice(&buf[..granted]);
         self.emit_complete_lines();

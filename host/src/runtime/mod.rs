@@ -10,6 +10,7 @@ mod collection;
 mod guest_output;
 mod memory;
 mod plugin;
+pub mod settings;
 mod task;
 
 use std::path::Path;
@@ -119,7 +120,7 @@ pub enum LoadError {
     },
     /// It imports something the sandbox does not grant.
     #[error(
-        "{path}: {reason} (collectors may import trawl:collector/cloud and /log, and WASI cli, clocks, random, io; no sockets)"
+        "{path}: {reason} (collectors may import trawl:collector/cloud, /log and /settings, WASI 0.2 and wasi:http; nothing else)"
     )]
     Link {
         /// The plugin path.

@@ -5,15 +5,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::value::RawValue;
+use wasmtime::component::InstancePre;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::{Store, UpdateDeadline};
 
-use super::bindings::exports::trawl::collector::plugin::Guest;
+use super::bindings::exports::trawl::collector::{details, plugin as plugin_export};
 use super::bindings::trawl::collector::types as wit;
-use super::bindings::{Collector, CollectorPre};
 use super::collection::{self, human_bytes};
 use super::guest_output::Speaker;
 use super::memory::{MemoryLimitExceeded, TaskMemory};
+use super::settings::{self, SettingArg, SettingSpec, Settings};
 use super::task::TaskState;
 use super::{LoadError, Runtime};
 use crate::cloud::{CloudClient, Permissions, Session};
@@ -21,8 +22,10 @@ use crate::targets::Target;
 
 /// The package and interface every collector exports, without a version.
 pub const PLUGIN_INTERFACE: &str = "trawl:collector/plugin";
+/// The export 0.1.1 added: declared settings and record key.
+const DETAILS_INTERFACE_0_1_1: &str = "trawl:collector/details@0.1.1";
 /// The world version this host implements.
-pub const WORLD_VERSION: (u64, u64, u64) = (0, 1, 0);
+pub const WORLD_VERSION: (u64, u64, u64) = (0, 1, 1);
 
 /// How many times a plugin runs in one collection (see the WIT `scope`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -53,6 +56,11 @@ pub struct PluginInfo {
     pub permissions: Vec<String>,
     /// Record fields for the table output.
     pub columns: Vec<String>,
+    /// Record fields that identify a record within its target; empty
+    /// when the plugin declares none (0.1.0 plugins).
+    pub key: Vec<String>,
+    /// The settings it accepts (none for 0.1.0 plugins).
+    pub settings: Vec<SettingSpec>,
 }
 
 /// How one task ended, as the runtime sees it (the scheduler adds
@@ -104,7 +112,9 @@ pub struct Plugin {
     /// What it says about itself.
     pub info: PluginInfo,
     permissions: Arc<Permissions>,
-    pre: CollectorPre<TaskState>,
+    settings: Arc<Settings>,
+    pre: InstancePre<TaskState>,
+    exports: plugin_export::GuestIndices,
     runtime: Runtime,
 }
 
@@ -115,39 +125,76 @@ impl Plugin {
             .compile(bytes)
             .map_err(|e| LoadError::Invalid { path: source.clone(), reason: first_line(&e.to_string()) })?;
         let world_version = exported_world_version(runtime, &source, &component)?;
-        let instance_pre = runtime
+        let pre = runtime
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link { path: source.clone(), reason: first_line(&e.to_string()) })?;
-        let pre = CollectorPre::new(instance_pre).map_err(|e| LoadError::WrongWorld {
+        let wrong_shape = |what: &str, e: wasmtime::Error| LoadError::WrongWorld {
             path: source.clone(),
-            found: format!("a `{PLUGIN_INTERFACE}` export of the wrong shape ({})", first_line(&e.to_string())),
-        })?;
+            found: format!("a `{what}` export of the wrong shape ({})", first_line(&e.to_string())),
+        };
+        let exports = plugin_export::GuestIndices::new(&pre).map_err(|e| wrong_shape(PLUGIN_INTERFACE, e))?;
+        // `details` is 0.1.1's: a component without it is a 0.1.0 one.
+        let has_details = component.get_export_index(None, DETAILS_INTERFACE_0_1_1).is_some();
+        let details = match has_details {
+            true => Some(details::GuestIndices::new(&pre).map_err(|e| wrong_shape(DETAILS_INTERFACE_0_1_1, e))?),
+            false => None,
+        };
 
         let speaker = Speaker::new(&source, "-", "-");
         let budget = runtime.info_timeout;
-        let mut store = runtime
-            .store(TaskState::new(None, speaker, TaskMemory::new(runtime.memory.clone())), Instant::now() + budget);
-        let info = async {
+        let state = TaskState::new(None, Arc::default(), speaker.clone(), TaskMemory::new(runtime.memory.clone()));
+        let mut store = runtime.store(state, Instant::now() + budget);
+        let describe = async {
             let instance = pre.instantiate_async(&mut store).await?;
-            instance.trawl_collector_plugin().call_info(&mut store).await
+            let info = exports.load(&mut store, &instance)?.call_info(&mut store).await?;
+            let details = match &details {
+                Some(indices) => Some(indices.load(&mut store, &instance)?.call_details(&mut store).await?),
+                None => None,
+            };
+            Ok::<_, wasmtime::Error>((info, details))
         };
         // The epoch deadline stops a spinning guest; the wall-clock one
         // also stops an `info` that waits on a host call.
-        let raw = match tokio::time::timeout(budget, info).await {
-            Ok(Ok(raw)) => raw,
+        let (raw, raw_details) = match tokio::time::timeout(budget, describe).await {
+            Ok(Ok(described)) => described,
             Ok(Err(e)) if e.downcast_ref::<CpuDeadline>().is_none() => {
-                return Err(LoadError::Info { path: source.clone(), reason: describe_trap(&e).message });
+                let reason = describe_trap(&e, speaker.stderr_tail()).message;
+                return Err(LoadError::Info { path: source.clone(), reason });
             }
             _ => {
                 let reason = format!("info() did not return within {}", seconds(budget));
                 return Err(LoadError::Info { path: source.clone(), reason });
             }
         };
-        let info = check_info(raw).map_err(|reason| LoadError::Info { path: source.clone(), reason })?;
+        let info = check_info(raw, raw_details).map_err(|reason| LoadError::Info { path: source.clone(), reason })?;
         let permissions = Permissions::parse(&info.permissions)
             .map_err(|e| LoadError::Info { path: source.clone(), reason: e.to_string() })?;
-        Ok(Self { source, world_version, info, permissions: Arc::new(permissions), pre, runtime: runtime.clone() })
+        let defaults = Settings::resolve(&info.name, &info.settings, &[])
+            .map_err(|reason| LoadError::Info { path: source.clone(), reason })?;
+        Ok(Self {
+            source,
+            world_version,
+            info,
+            permissions: Arc::new(permissions),
+            settings: Arc::new(defaults),
+            pre,
+            exports,
+            runtime: runtime.clone(),
+        })
+    }
+
+    /// Applies the operator's settings for this plugin (those naming it),
+    /// checked against what it declares; the error is one line.
+    pub fn configure(&mut self, given: &[SettingArg]) -> Result<(), String> {
+        let mine: Vec<SettingArg> = given.iter().filter(|s| s.plugin == self.info.name).cloned().collect();
+        self.settings = Arc::new(Settings::resolve(&self.info.name, &self.info.settings, &mine)?);
+        Ok(())
+    }
+
+    /// The settings tasks of this plugin read.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Runs `collect` for `target` in a fresh sandbox whose cloud calls go
@@ -156,7 +203,8 @@ impl Plugin {
     pub async fn collect(&self, target: &Target, client: Arc<CloudClient>, cpu_deadline: Instant) -> TaskOutcome {
         let session = Session::new(client, target.clone(), self.permissions.clone());
         let speaker = Speaker::new(&self.info.name, &target.account_id, &target.region);
-        let state = TaskState::new(Some(session), speaker, TaskMemory::new(self.runtime.memory.clone()));
+        let memory = TaskMemory::new(self.runtime.memory.clone());
+        let state = TaskState::new(Some(session), self.settings.clone(), speaker.clone(), memory);
         let mut store = self.runtime.store(state, cpu_deadline);
         let wit_target = wit::Target {
             account_id: target.account_id.clone(),
@@ -164,9 +212,8 @@ impl Plugin {
             region: target.region.clone(),
         };
         let result = async {
-            let instance: Collector = self.pre.instantiate_async(&mut store).await?;
-            let plugin: &Guest = instance.trawl_collector_plugin();
-            plugin.call_collect(&mut store, &wit_target).await
+            let instance = self.pre.instantiate_async(&mut store).await?;
+            self.exports.load(&mut store, &instance)?.call_collect(&mut store, &wit_target).await
         }
         .await;
         match result {
@@ -179,7 +226,7 @@ impl Plugin {
             Err(e) if e.downcast_ref::<CpuDeadline>().is_some() => {
                 TaskOutcome::TimedOut(Reason::new("trawl.CpuDeadline", "plugin used up its CPU time"))
             }
-            Err(e) => TaskOutcome::Failed(describe_trap(&e)),
+            Err(e) => TaskOutcome::Failed(describe_trap(&e, speaker.stderr_tail())),
         }
     }
 }
@@ -258,7 +305,7 @@ fn exported_world_version(
     Ok(version.to_owned())
 }
 
-fn check_info(raw: wit::PluginInfo) -> Result<PluginInfo, String> {
+fn check_info(raw: wit::PluginInfo, details: Option<wit::PluginDetails>) -> Result<PluginInfo, String> {
     let name_ok = !raw.name.is_empty()
         && raw.name.len() <= 64
         && raw.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
@@ -270,6 +317,17 @@ fn check_info(raw: wit::PluginInfo) -> Result<PluginInfo, String> {
         wit::Scope::Account => Scope::Account,
         wit::Scope::Organization => Scope::Organization,
     };
+    let (key, settings) = match details {
+        Some(d) => {
+            let specs = d.settings.into_iter().map(SettingSpec::from_wit).collect::<Result<Vec<_>, _>>()?;
+            settings::check_declarations(&specs)?;
+            (d.key, specs)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    if let Some(bad) = key.iter().find(|k| k.is_empty() || k.len() > 128) {
+        return Err(format!("record key field {bad:?} must be 1-128 characters"));
+    }
     Ok(PluginInfo {
         name: raw.name,
         version: raw.version,
@@ -278,14 +336,27 @@ fn check_info(raw: wit::PluginInfo) -> Result<PluginInfo, String> {
         home_region: raw.home_region.unwrap_or_else(|| "us-east-1".to_owned()),
         permissions: raw.permissions,
         columns: raw.columns,
+        key,
+        settings,
     })
+}
+
+/// A trap or host error as a reason that names the cause (see
+/// [`trap_reason`]), followed by the last lines the guest wrote to stderr,
+/// where a Python traceback or a Rust panic message is.
+fn describe_trap(e: &wasmtime::Error, stderr: Option<String>) -> Reason {
+    let mut reason = trap_reason(e);
+    if let Some(tail) = stderr {
+        reason.message = format!("{}; stderr: {tail}", reason.message);
+    }
+    reason
 }
 
 /// A trap or host error as a reason that names the cause: the memory
 /// limit, a stack overflow, an oversized request to a host import, or the
 /// innermost error (wasmtime wraps host errors in a backtrace context
 /// whose first line says nothing).
-fn describe_trap(e: &wasmtime::Error) -> Reason {
+fn trap_reason(e: &wasmtime::Error) -> Reason {
     if let Some(m) = e.downcast_ref::<MemoryLimitExceeded>() {
         return Reason::new("trawl.MemoryLimit", m.to_string());
     }

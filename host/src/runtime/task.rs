@@ -1,21 +1,30 @@
 //! The state of one task's sandbox, and the imports a plugin may call.
 //!
 //! A [`TaskState`] lives in a fresh `Store` for exactly one `collect` call.
-//! It holds the WASI context (nothing granted: no files, no environment, no
-//! sockets, output to the host log), its standing with the run's memory
-//! budget, and the
-//! [`Session`] through which the `cloud` import reaches the backend.
+//! It holds the WASI context, its standing with the run's memory budget,
+//! the plugin's settings, and the [`Session`] through which the `cloud`
+//! import reaches the backend.
+//!
+//! Every WASI 0.2 interface a toolchain may import is linked (Python's
+//! libc imports all of `wasi:sockets`, JavaScript's runtime `wasi:http`),
+//! and every use of the outside world is denied at the host: no preopened
+//! directory, no environment, no network address (TCP, UDP and name
+//! lookup are off, and every address check says no), and an outgoing
+//! HTTP handler that refuses every request. Only clocks, randomness and
+//! stdio (to the host log) work.
 
 use std::sync::Arc;
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{ResourceLimiterAsync, Result as WasmResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 use super::bindings::Collector;
-use super::bindings::trawl::collector::{cloud, log, types};
+use super::bindings::trawl::collector::{cloud, log, settings, types};
 use super::guest_output::{GuestOutput, Speaker};
 use super::memory::TaskMemory;
+use super::settings::Settings;
 use crate::cloud::{ApiError, Session};
 
 /// Most random bytes one `get-random-bytes` call may ask for: plenty for
@@ -25,8 +34,11 @@ const MAX_RANDOM_BYTES: u64 = 1 << 20;
 /// Everything one sandboxed task owns.
 pub struct TaskState {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    deny_http: DenyHttp,
     table: ResourceTable,
     session: Option<Session>,
+    settings: Arc<Settings>,
     speaker: Arc<Speaker>,
     memory: TaskMemory,
     table_limit: usize,
@@ -35,19 +47,62 @@ pub struct TaskState {
 impl TaskState {
     /// State for a task of `speaker.plugin`; `session` is None while the
     /// host only asks the plugin for its info.
-    pub fn new(session: Option<Session>, speaker: Arc<Speaker>, memory: TaskMemory) -> Self {
+    pub fn new(session: Option<Session>, settings: Arc<Settings>, speaker: Arc<Speaker>, memory: TaskMemory) -> Self {
+        // WasiCtx's defaults deny the network: TCP, UDP and name lookup
+        // off, no address allowed. Nothing here turns any of them on.
         let wasi = WasiCtx::builder()
             .stdout(GuestOutput::new(speaker.clone(), "stdout"))
             .stderr(GuestOutput::new(speaker.clone(), "stderr"))
             .max_random_size(MAX_RANDOM_BYTES)
             .build();
-        Self { wasi, table: ResourceTable::new(), session, speaker, memory, table_limit: 100_000 }
+        Self {
+            wasi,
+            http: WasiHttpCtx::new(),
+            deny_http: DenyHttp,
+            table: ResourceTable::new(),
+            session,
+            settings,
+            speaker,
+            memory,
+            table_limit: 100_000,
+        }
     }
 }
 
 impl WasiView for TaskState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// `wasi:http` with every outgoing request refused: JavaScript's `fetch()`
+/// rejects with `HTTP-request-denied`, which the guest can catch.
+struct DenyHttp;
+
+impl WasiHttpHooks for DenyHttp {
+    fn send_request(
+        &mut self,
+        _request: http::Request<wasmtime_wasi_http::WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn std::future::Future<
+                Output = Result<
+                    (
+                        http::Response<wasmtime_wasi_http::WasiBody>,
+                        Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                    ),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        Box::new(std::future::ready(Err(wasmtime_wasi_http::Error::HttpRequestDenied)))
+    }
+}
+
+impl WasiHttpView for TaskState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.deny_http }
     }
 }
 
@@ -70,48 +125,14 @@ impl HasData for Imports {
     type Data<'a> = &'a mut TaskState;
 }
 
-/// Adds the collector world's imports and the part of WASI a plugin may
-/// use: clocks, random, stdio (to the log), exit, environment (empty) and
-/// filesystem types without any preopened directory. Sockets are not
-/// linked at all: a component importing them fails to load, by name.
+/// Adds the collector world's imports, all of WASI 0.2 and `wasi:http`;
+/// what the outside world would give is denied in [`TaskState::new`] and
+/// by [`DenyHttp`].
 pub fn add_to_linker(linker: &mut Linker<TaskState>) -> WasmResult<()> {
-    use wasmtime_wasi::cli::{WasiCli, WasiCliView};
-    use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
-    use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
-    use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random};
-    use wasmtime_wasi::random::WasiRandom;
-
     Collector::add_to_linker::<TaskState, Imports>(linker, |s| s)?;
-
-    let l = linker;
-    wasmtime_wasi_io::bindings::wasi::io::error::add_to_linker::<TaskState, Table>(l, |t| &mut t.table)?;
-    wasmtime_wasi_io::bindings::wasi::io::poll::add_to_linker::<TaskState, Table>(l, |t| &mut t.table)?;
-    wasmtime_wasi_io::bindings::wasi::io::streams::add_to_linker::<TaskState, Table>(l, |t| &mut t.table)?;
-    clocks::wall_clock::add_to_linker::<TaskState, WasiClocks>(l, <TaskState as WasiClocksView>::clocks)?;
-    clocks::monotonic_clock::add_to_linker::<TaskState, WasiClocks>(l, <TaskState as WasiClocksView>::clocks)?;
-    random::random::add_to_linker::<TaskState, WasiRandom>(l, |t| t.wasi.random())?;
-    random::insecure::add_to_linker::<TaskState, WasiRandom>(l, |t| t.wasi.random())?;
-    random::insecure_seed::add_to_linker::<TaskState, WasiRandom>(l, |t| t.wasi.random())?;
-    cli::exit::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::environment::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::stdin::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::stdout::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::stderr::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::terminal_input::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::terminal_output::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::terminal_stdin::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::terminal_stdout::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    cli::terminal_stderr::add_to_linker::<TaskState, WasiCli>(l, <TaskState as WasiCliView>::cli)?;
-    filesystem::preopens::add_to_linker::<TaskState, WasiFilesystem>(l, <TaskState as WasiFilesystemView>::filesystem)?;
-    filesystem::types::add_to_linker::<TaskState, WasiFilesystem>(l, <TaskState as WasiFilesystemView>::filesystem)?;
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
     Ok(())
-}
-
-/// Marker for the `wasi:io` interfaces, implemented on the resource table.
-struct Table;
-
-impl HasData for Table {
-    type Data<'a> = &'a mut ResourceTable;
 }
 
 impl From<ApiError> for types::ApiError {
@@ -138,6 +159,12 @@ impl cloud::Host for TaskState {
         let requests: Vec<(String, String, String)> =
             requests.into_iter().map(|r| (r.service, r.operation, r.params)).collect();
         session.call_many(&requests).await.into_iter().map(|r| r.map_err(Into::into)).collect()
+    }
+}
+
+impl settings::Host for TaskState {
+    async fn get(&mut self, name: String) -> Option<types::SettingValue> {
+        self.settings.get(&name).map(Into::into)
     }
 }
 

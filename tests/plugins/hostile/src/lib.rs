@@ -169,4 +169,10 @@ impl Guest for Hostile {
     }
 }
 
+impl trawl_plugin_sdk::bindings::exports::trawl::collector::details::Guest for Hostile {
+    fn details() -> trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails {
+        trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails { key: vec![], settings: vec![] }
+    }
+}
+
 trawl_plugin_sdk::bindings::export_plugin_bindings!(Hostile with_types_in trawl_plugin_sdk::bindings);

@@ -27,4 +27,10 @@ impl Guest for Loud {
     }
 }
 
+impl trawl_plugin_sdk::bindings::exports::trawl::collector::details::Guest for Loud {
+    fn details() -> trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails {
+        trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails { key: vec![], settings: vec![] }
+    }
+}
+
 trawl_plugin_sdk::bindings::export_plugin_bindings!(Loud with_types_in trawl_plugin_sdk::bindings);

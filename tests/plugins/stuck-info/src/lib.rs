@@ -19,4 +19,10 @@ impl Guest for Stuck {
     }
 }
 
+impl trawl_plugin_sdk::bindings::exports::trawl::collector::details::Guest for Stuck {
+    fn details() -> trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails {
+        trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails { key: vec![], settings: vec![] }
+    }
+}
+
 trawl_plugin_sdk::bindings::export_plugin_bindings!(Stuck with_types_in trawl_plugin_sdk::bindings);
