@@ -161,3 +161,29 @@ fn a_collector_built_for_0_1_0_still_runs() {
     let set = host(&["run", old.to_str().unwrap(), "--set", "world-0-1-0.x=1"]);
     assert_eq!(set.status, 2, "{}", set.stderr);
 }
+
+/// A collector built for wasm32-wasip1 (a core module with wit-bindgen's
+/// component type) is made a component at load and gives the same report
+/// as the same source built for wasm32-wasip2.
+#[test]
+fn a_wasip1_core_module_is_adapted_and_collects_the_same() {
+    let adapted = plugin("ebs.wasip1");
+    let mut core = json!(null);
+    for path in [adapted.to_str().unwrap(), &ebs()] {
+        let run = host(&["run", path, "-o", "json"]);
+        assert_eq!(run.status, 0, "{path}: {}", run.stderr);
+        let mut doc = run.json();
+        doc["summary"]["elapsed_ms"] = json!(0);
+        for r in doc["results"].as_array_mut().unwrap() {
+            r["elapsed_ms"] = json!(0);
+        }
+        if core.is_null() {
+            core = doc;
+        } else {
+            assert_eq!(core["results"], doc["results"]);
+            assert_eq!(core["summary"], doc["summary"]);
+        }
+    }
+    let inspect = host(&["inspect", adapted.to_str().unwrap()]);
+    assert!(inspect.stdout.contains("world:       trawl:collector@0.1.1"), "{}", inspect.stdout);
+}

@@ -21,6 +21,11 @@ const BEHAVIOURS: &[(&str, &str, &str)] = &[
     ("panic", "failed", "trawl.Trap"),
     ("chatty", "succeeded", ""),
     ("snoop", "succeeded", ""),
+    // The outside world: linked, and every use denied.
+    ("tcp", "succeeded", ""),
+    ("udp", "succeeded", ""),
+    ("dns", "succeeded", ""),
+    ("files", "succeeded", ""),
     // The cloud.
     ("sneak", "failed", "trawl.PermissionDenied"),
     ("inject-action", "failed", "trawl.BadParams"),
@@ -89,6 +94,12 @@ fn every_attack_is_contained_and_honest_results_survive() {
     assert!(message("flood").contains("48 records of 48.0 MiB"), "{}", message("flood"));
     assert!(message("inject-action").contains("\"Action\""), "{}", message("inject-action"));
     assert!(message("huge-message").len() < 4200, "reasons are cut to a few KiB");
+    // A trap says what the guest printed last: here, Rust's panic message.
+    assert!(
+        message("panic").contains("stderr: ") && message("panic").contains("the hostile plugin panics"),
+        "{}",
+        message("panic")
+    );
 
     // No environment, no arguments, no filesystem.
     let snoop = &by["snoop/us-east-1"]["records"][0];
@@ -102,6 +113,36 @@ fn every_attack_is_contained_and_honest_results_survive() {
     // Two totals of u64::MAX: the sum stops there and says so.
     assert_eq!(doc["summary"]["totals"]["big"], u64::MAX);
     assert_eq!(doc["summary"]["saturated"], json!(["big"]));
+}
+
+/// The component imports `wasi:sockets` and `wasi:filesystem` (its std
+/// links them in), loads, and gets an error for every use: a listener on
+/// the address it tries sees no connection and no datagram, and nothing
+/// resolves.
+#[test]
+fn sockets_names_and_files_are_linked_but_denied() {
+    use std::net::{TcpListener, UdpSocket};
+
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    let udp = UdpSocket::bind(("127.0.0.1", port)).unwrap();
+    tcp.set_nonblocking(true).unwrap();
+    udp.set_nonblocking(true).unwrap();
+    let probe = format!("hostile.probe_address=127.0.0.1:{port}");
+    let run =
+        run_hostile(&["--output", "json", "--timeout", "3", "--accounts", "tcp,udp,dns,files,honest", "--set", &probe]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let by = results_by_place(&run.json());
+    for name in ["tcp", "udp", "dns", "files"] {
+        let record = &by[&format!("{name}/us-east-1")]["records"][0];
+        assert_eq!(record["reached"], false, "{name} got out: {record}");
+        assert!(!record["outcome"].as_str().unwrap().is_empty(), "{name}: {record}");
+    }
+    assert_eq!(by["honest/us-east-1"]["records"], json!([{"behaviour": "honest"}]));
+    assert!(tcp.accept().is_err(), "a plugin connected to a local listener");
+    assert!(udp.recv(&mut [0; 64]).is_err(), "a plugin's datagram arrived");
+    let inspect = host(&["inspect", plugin("hostile").to_str().unwrap()]);
+    assert!(inspect.stdout.contains("probe_address (text, default \"127.0.0.1:9\")"), "{}", inspect.stdout);
 }
 
 #[test]

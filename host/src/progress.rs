@@ -1,69 +1,96 @@
 //! The progress bar on stderr while a run is going (terminals only):
-//! done/total, succeeded, skipped, failed, throttled calls, ETA. Log lines
-//! go through [`LogWriter`], which prints them above the bar instead of
-//! through it.
+//! done/total, succeeded, skipped, failed, throttled calls, ETA; with
+//! several plugins, one line more per plugin (the seed's multi-step
+//! progress), each with its own done/total, ok, skipped and failed. Log
+//! lines go through [`LogWriter`], which prints them above the bars
+//! instead of through them.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cloud::CallStats;
 use crate::run::ProgressWatch;
 
-/// The bar of the current run, for [`LogWriter`] to print around.
-static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
+/// The bars of the current run, for [`LogWriter`] to print around.
+static ACTIVE: Mutex<Option<MultiProgress>> = Mutex::new(None);
 
 /// How often the bar reads the run's counters.
 const TICK: Duration = Duration::from_millis(100);
 
 /// Progress of one run.
 pub struct Progress {
-    bar: Option<ProgressBar>,
+    bars: Vec<ProgressBar>,
     ticker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Progress {
-    /// A bar over the run `watch` follows, drawn only when `visible`
-    /// (stderr is a terminal); `stats` supplies the throttled-call count.
-    pub fn new(watch: ProgressWatch, visible: bool, stats: Arc<CallStats>) -> Self {
+    /// Bars over the run `watch` follows, drawn only when `visible`
+    /// (stderr is a terminal): the whole run, and one per plugin when
+    /// there are several (`plugins` names them); `stats` supplies the
+    /// throttled-call count.
+    pub fn new(watch: ProgressWatch, plugins: &[String], visible: bool, stats: Arc<CallStats>) -> Self {
         if !visible {
-            return Self { bar: None, ticker: None };
+            return Self { bars: Vec::new(), ticker: None };
         }
-        let bar = ProgressBar::with_draw_target(Some(watch.now().total as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
+        let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let overall = bars.add(ProgressBar::new(watch.now().total as u64));
+        overall.set_style(
             ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg} eta {eta}")
                 .expect("a valid template")
                 .progress_chars("=> "),
         );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        *ACTIVE.lock().unwrap() = Some(bar.clone());
-        let ticker = tokio::spawn({
-            let bar = bar.clone();
-            async move {
-                loop {
-                    let now = watch.now();
-                    let throttled = stats.snapshot().throttled;
+        overall.enable_steady_tick(Duration::from_millis(200));
+        // One line per plugin only when there is more than one.
+        let width = plugins.iter().map(|p| p.chars().count()).max().unwrap_or(0).min(24);
+        let steps: Vec<ProgressBar> = match plugins.len() {
+            0 | 1 => Vec::new(),
+            _ => plugins
+                .iter()
+                .zip(watch.by_plugin())
+                .map(|(name, now)| {
+                    let bar = bars.add(ProgressBar::new(now.total as u64));
+                    let template = format!("  {{prefix:{width}}} [{{bar:20}}] {{pos}}/{{len}} {{msg}}");
+                    bar.set_style(
+                        ProgressStyle::with_template(&template).expect("a valid template").progress_chars("=> "),
+                    );
+                    bar.set_prefix(crate::report::terminal::clip(name, width));
+                    bar
+                })
+                .collect(),
+        };
+        *ACTIVE.lock().unwrap() = Some(bars);
+        let all: Vec<ProgressBar> = std::iter::once(overall.clone()).chain(steps.iter().cloned()).collect();
+        let ticker = tokio::spawn(async move {
+            loop {
+                let now = watch.now();
+                let throttled = stats.snapshot().throttled;
+                overall.set_position(now.done as u64);
+                overall.set_message(format!(
+                    "ok {} skipped {} failed {} throttled {throttled}",
+                    now.succeeded, now.skipped, now.failed
+                ));
+                for (bar, now) in steps.iter().zip(watch.by_plugin()) {
                     bar.set_position(now.done as u64);
-                    bar.set_message(format!(
-                        "ok {} skipped {} failed {} throttled {throttled}",
-                        now.succeeded, now.skipped, now.failed
-                    ));
-                    tokio::time::sleep(TICK).await;
+                    bar.set_message(format!("ok {} skipped {} failed {}", now.succeeded, now.skipped, now.failed));
                 }
+                tokio::time::sleep(TICK).await;
             }
         });
-        Self { bar: Some(bar), ticker: Some(ticker) }
+        Self { bars: all, ticker: Some(ticker) }
     }
 
-    /// Removes the bar.
+    /// Removes the bars.
     pub fn finish(&self) {
         if let Some(ticker) = &self.ticker {
             ticker.abort();
         }
-        if let Some(bar) = &self.bar {
+        for bar in &self.bars {
             bar.finish_and_clear();
+        }
+        if !self.bars.is_empty() {
             *ACTIVE.lock().unwrap() = None;
         }
     }
@@ -81,9 +108,9 @@ pub struct LogWriter;
 
 impl Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let bar = ACTIVE.lock().unwrap().clone();
-        match bar {
-            Some(bar) => bar.suspend(|| io::stderr().write_all(buf)).map(|()| buf.len()),
+        let bars = ACTIVE.lock().unwrap().clone();
+        match bars {
+            Some(bars) => bars.suspend(|| io::stderr().write_all(buf)).map(|()| buf.len()),
             None => io::stderr().write_all(buf).map(|()| buf.len()),
         }
     }

@@ -3,7 +3,8 @@
 //! - `plugins`: builds every plugin crate under `plugins/` and
 //!   `tests/plugins/` for wasm32-wasip2 and copies each component to
 //!   `target/plugins/NAME.wasm` (NAME without the `trawl-plugin-` or
-//!   `trawl-test-` prefix).
+//!   `trawl-test-` prefix); also the EBS collector for wasm32-wasip1, as
+//!   the core module `target/plugins/ebs.wasip1.wasm` the host adapts.
 //! - `bench`: builds the plugins and runs the benchmarks in release mode:
 //!   per-task overhead, and a run shaped by AWS's rate limits.
 //! - `man`: the manual page and the shell completions, from the host's
@@ -18,6 +19,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 const WASM_TARGET: &str = "wasm32-wasip2";
+/// The older target some authors still build for; its output is a core
+/// module, which the host turns into a component at load.
+const WASIP1_TARGET: &str = "wasm32-wasip1";
+/// Collectors also built for [`WASIP1_TARGET`], as `NAME.wasip1.wasm`.
+const WASIP1_PLUGINS: [(&str, &str); 1] = [("trawl-plugin-ebs", "ebs")];
 const PLUGIN_PROFILE: &str = "plugin";
 const PLUGIN_DIRS: [&str; 2] = ["plugins", "tests/plugins"];
 
@@ -96,6 +102,35 @@ fn build_plugins() -> Result<Vec<PathBuf>, String> {
                 .find(|p| p.exists())
                 .unwrap_or_else(|| built_dir.join(format!("{package}.wasm")));
             let dest = out_dir.join(format!("{short}.wasm"));
+            std::fs::copy(&artifact, &dest).map_err(|e| format!("{}: {e}", artifact.display()))?;
+            Ok(dest)
+        })
+        .chain(build_wasip1(&root, &out_dir))
+        .collect()
+}
+
+/// Builds [`WASIP1_PLUGINS`] as core modules.
+fn build_wasip1(root: &Path, out_dir: &Path) -> Vec<Result<PathBuf, String>> {
+    let mut build = cargo();
+    build.current_dir(root).args(["build", "--quiet", "--target", WASIP1_TARGET, "--profile", PLUGIN_PROFILE]);
+    for (package, _) in WASIP1_PLUGINS {
+        build.args(["--package", package]);
+    }
+    match build.status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => {
+            return vec![Err(format!(
+                "building the {WASIP1_TARGET} plugins failed ({status}); is the target installed? `rustup target add {WASIP1_TARGET}`"
+            ))];
+        }
+        Err(e) => return vec![Err(format!("running cargo: {e}"))],
+    }
+    let built_dir = root.join("target").join(WASIP1_TARGET).join(PLUGIN_PROFILE);
+    WASIP1_PLUGINS
+        .iter()
+        .map(|(package, short)| {
+            let artifact = built_dir.join(format!("{}.wasm", package.replace('-', "_")));
+            let dest = out_dir.join(format!("{short}.wasip1.wasm"));
             std::fs::copy(&artifact, &dest).map_err(|e| format!("{}: {e}", artifact.display()))?;
             Ok(dest)
         })

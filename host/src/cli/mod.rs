@@ -290,8 +290,12 @@ async fn inspect(path: PathBuf, as_json: bool) -> anyhow::Result<Exit> {
     let info = &plugin.info;
     let world = format!("trawl:collector@{}", plugin.world_version);
     let mut out = std::io::stdout().lock();
+    let needs = plugin.pool_needs();
     if as_json {
-        let doc = serde_json::json!({"file": plugin.source, "world": world, "info": info});
+        let instance = serde_json::json!({
+            "core_instances": needs.core_instances, "memories": needs.memories, "tables": needs.tables,
+        });
+        let doc = serde_json::json!({"file": plugin.source, "world": world, "info": info, "instance": instance});
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
@@ -305,6 +309,42 @@ async fn inspect(path: PathBuf, as_json: bool) -> anyhow::Result<Exit> {
         writeln!(out, "  home region: {}", info.home_region)?;
         writeln!(out, "  permissions: {}", list(&info.permissions))?;
         writeln!(out, "  columns:     {}", list(&info.columns))?;
+        let key = if info.key.is_empty() {
+            "(none: a record is identified by its content)".to_owned()
+        } else {
+            list(&info.key)
+        };
+        writeln!(out, "  record key:  {key}")?;
+        writeln!(
+            out,
+            "  instance:    {} core instances, {} memories, {} tables",
+            needs.core_instances, needs.memories, needs.tables
+        )?;
+        if info.settings.is_empty() {
+            writeln!(out, "  settings:    none")?;
+        } else {
+            writeln!(out, "  settings:    (--set {}.NAME=VALUE)", info.name)?;
+        }
+        for setting in &info.settings {
+            let mut line = format!("    {} ({}", shown(&setting.name), setting.kind);
+            if let Some(default) = &setting.default {
+                line.push_str(&format!(", default {}", shown(&default.to_string())));
+            }
+            match (setting.minimum, setting.maximum) {
+                (Some(low), Some(high)) => line.push_str(&format!(", {low} to {high}")),
+                (Some(low), None) => line.push_str(&format!(", at least {low}")),
+                (None, Some(high)) => line.push_str(&format!(", at most {high}")),
+                (None, None) => {}
+            }
+            if !setting.choices.is_empty() {
+                line.push_str(&format!(", one of {}", list(&setting.choices)));
+            }
+            line.push(')');
+            writeln!(out, "{line}")?;
+            if !setting.help.is_empty() {
+                writeln!(out, "      {}", shown(&setting.help))?;
+            }
+        }
     }
     Ok(Exit::Success)
 }

@@ -389,7 +389,9 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let progress = Progress::new(run.watch(), output.stderr_is_terminal() && !spec.no_progress && !quiet, run.calls());
+    let names: Vec<String> = run.plugins().iter().map(|p| p.name.clone()).collect();
+    let visible = output.stderr_is_terminal() && !spec.no_progress && !quiet;
+    let progress = Progress::new(run.watch(), &names, visible, run.calls());
     output.stream(&mut run).await;
     let report = run.wait().await;
     progress.finish();

@@ -49,27 +49,25 @@ pub struct RunProgress {
 #[derive(Clone)]
 pub struct ProgressWatch {
     counters: Arc<Counters>,
-    total: usize,
 }
 
 impl ProgressWatch {
-    /// Counts so far.
+    /// Counts so far, for the whole run.
     pub fn now(&self) -> RunProgress {
-        let c = &self.counters;
-        RunProgress {
-            total: self.total,
-            done: c.done.load(Ordering::Relaxed),
-            succeeded: c.succeeded.load(Ordering::Relaxed),
-            skipped: c.skipped.load(Ordering::Relaxed),
-            failed: c.failed.load(Ordering::Relaxed),
-            records: c.records.load(Ordering::Relaxed),
-        }
+        self.counters.all.read()
+    }
+
+    /// Counts so far for each plugin, in the run's order (the seed's
+    /// multi-step progress: one line per plugin).
+    pub fn by_plugin(&self) -> Vec<RunProgress> {
+        self.counters.per_plugin.iter().map(Tally::read).collect()
     }
 }
 
-/// The run's counters, shared with the scheduler's task.
+/// Counts of one plugin, or of the whole run.
 #[derive(Default)]
-struct Counters {
+struct Tally {
+    total: usize,
     done: AtomicUsize,
     succeeded: AtomicUsize,
     skipped: AtomicUsize,
@@ -77,7 +75,7 @@ struct Counters {
     records: AtomicUsize,
 }
 
-impl Counters {
+impl Tally {
     fn count(&self, result: &TargetResult) {
         let slot = match result.status {
             Status::Succeeded => &self.succeeded,
@@ -87,6 +85,38 @@ impl Counters {
         slot.fetch_add(1, Ordering::Relaxed);
         self.records.fetch_add(result.record_count, Ordering::Relaxed);
         self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> RunProgress {
+        RunProgress {
+            total: self.total,
+            done: self.done.load(Ordering::Relaxed),
+            succeeded: self.succeeded.load(Ordering::Relaxed),
+            skipped: self.skipped.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            records: self.records.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The run's counters, shared with the scheduler's task.
+struct Counters {
+    all: Tally,
+    per_plugin: Vec<Tally>,
+}
+
+impl Counters {
+    fn new(plugins: usize, jobs: &[Job]) -> Self {
+        let mut per_plugin: Vec<Tally> = (0..plugins).map(|_| Tally::default()).collect();
+        for job in jobs {
+            per_plugin[job.plugin].total += 1;
+        }
+        Self { all: Tally { total: jobs.len(), ..Tally::default() }, per_plugin }
+    }
+
+    fn count(&self, plugin: usize, result: &TargetResult) {
+        self.all.count(result);
+        self.per_plugin[plugin].count(result);
     }
 }
 
@@ -167,7 +197,7 @@ pub struct RunHandle {
 impl RunHandle {
     pub(super) fn start(run: Started) -> Self {
         let (send, results) = mpsc::unbounded_channel();
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(Counters::new(run.plugins.len(), &run.jobs));
         let total = run.jobs.len();
         let stats = run.client.stats().clone();
         let policy = run.config.policy.clone();
@@ -188,7 +218,7 @@ impl RunHandle {
                         error = result.error.as_ref().map(|e| e.code.as_str()).unwrap_or(""),
                         "target finished"
                     );
-                    counters.count(&result);
+                    counters.count(plugin, &result);
                     // A handle dropped mid-run stops reading; its run is
                     // cancelled and this result goes nowhere.
                     let _ = send.send(Finished { plugin, result });
@@ -244,7 +274,7 @@ impl RunHandle {
 
     /// The counters, to read from elsewhere while the run goes on.
     pub fn watch(&self) -> ProgressWatch {
-        ProgressWatch { counters: self.counters.clone(), total: self.total }
+        ProgressWatch { counters: self.counters.clone() }
     }
 
     /// API calls so far (live).

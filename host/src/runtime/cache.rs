@@ -82,7 +82,19 @@ impl CompileCache {
     /// Cache trouble (unwritable directory, corrupt entry) falls back to
     /// compiling; only a compile error is an error.
     pub fn load_or_compile(&self, engine: &Engine, wasm: &[u8]) -> wasmtime::Result<Component> {
-        let path = self.entry(engine, wasm);
+        self.load_or_build(engine, wasm, || Ok(std::borrow::Cow::Borrowed(wasm)))
+    }
+
+    /// Like [`CompileCache::load_or_compile`] for a component made from
+    /// `source` by `build` (a core module adapted into a component): the
+    /// entry is keyed by `source`, so a hit skips `build` too.
+    pub fn load_or_build<'a>(
+        &self,
+        engine: &Engine,
+        source: &[u8],
+        build: impl FnOnce() -> wasmtime::Result<std::borrow::Cow<'a, [u8]>>,
+    ) -> wasmtime::Result<Component> {
+        let path = self.entry(engine, source);
         if path.exists() {
             // SAFETY: entries are written only by `store` below, from
             // `Component::serialize` with an engine of the same compatibility
@@ -101,7 +113,7 @@ impl CompileCache {
                 }
             }
         }
-        let component = Component::new(engine, wasm)?;
+        let component = Component::new(engine, &build()?)?;
         if let Err(e) = self.store(&path, &component) {
             tracing::debug!(dir = %self.dir.display(), "cannot write the compile cache: {e:#}");
         }

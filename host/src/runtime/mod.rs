@@ -4,12 +4,14 @@
 //! epoch-based CPU deadline. A trapped instance is never reused: its store
 //! is dropped with the task.
 
+mod adapt;
 mod bindings;
 mod cache;
 mod collection;
 mod guest_output;
 mod memory;
 mod plugin;
+mod pool;
 pub mod settings;
 mod task;
 
@@ -25,6 +27,8 @@ pub use collection::{DEFAULT_MAX_OUTPUT, MAX_REASON_BYTES, MAX_RECORD_DEPTH, MAX
 pub use guest_output::OUTPUT_BUDGET;
 pub use memory::{DEFAULT_LARGE_TASKS, DEFAULT_SMALL_GROWTH, MemoryBudget};
 pub use plugin::{Collection, Plugin, PluginInfo, Reason, Scope, TaskOutcome, WORLD_VERSION};
+pub use pool::PoolNeeds;
+use pool::PoolRoom;
 use task::TaskState;
 
 /// How often the epoch advances: the granularity of CPU deadlines and of
@@ -86,11 +90,16 @@ pub enum LoadError {
         /// The plugin path.
         path: String,
     },
-    /// A core module, not a component.
-    #[error("{path}: a core WebAssembly module, not a component; build collectors with --target wasm32-wasip2")]
+    /// A core module that cannot be made a component (not built with
+    /// wit-bindgen for the collector world).
+    #[error(
+        "{path}: a core WebAssembly module that is not a collector ({reason}); build collectors with --target wasm32-wasip2, or wasm32-wasip1 with wit-bindgen"
+    )]
     CoreModule {
         /// The plugin path.
         path: String,
+        /// Why it could not be adapted.
+        reason: String,
     },
     /// The component does not validate or compile.
     #[error("{path}: invalid component: {reason}")]
@@ -128,6 +137,14 @@ pub enum LoadError {
         /// The unsatisfied import.
         reason: String,
     },
+    /// One instance needs more of the instance pool than it has.
+    #[error("{path}: {reason}")]
+    TooLarge {
+        /// The plugin path.
+        path: String,
+        /// What it needs and what the pool holds.
+        reason: String,
+    },
     /// `info` trapped or returned nonsense.
     #[error("{path}: bad plugin info: {reason}")]
     Info {
@@ -144,6 +161,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<TaskState>>,
     memory: Arc<MemoryBudget>,
+    /// Room in the pooling allocator; None with on-demand allocation.
+    room: Option<Arc<PoolRoom>>,
     cache: Option<CompileCache>,
     pooling: bool,
     info_timeout: Duration,
@@ -173,6 +192,7 @@ impl Runtime {
             engine,
             linker: Arc::new(linker),
             memory: Arc::new(MemoryBudget::new(config.memory_limit, config.small_growth, config.large_tasks)),
+            room: pooling.then(|| Arc::new(PoolRoom::new(pool_totals(config.max_instances)))),
             cache: config.cache,
             pooling,
             info_timeout: config.info_timeout,
@@ -198,10 +218,42 @@ impl Runtime {
         Plugin::load(self, source.to_owned(), bytes).await
     }
 
+    /// What the pooling allocator has handed out right now.
+    fn pool_in_use(&self) -> PoolNeeds {
+        self.engine.pooling_allocator_metrics().map_or(PoolNeeds::default(), |m| PoolNeeds {
+            core_instances: u32::try_from(m.core_instances()).unwrap_or(u32::MAX),
+            memories: u32::try_from(m.memories()).unwrap_or(u32::MAX),
+            tables: u32::try_from(m.tables()).unwrap_or(u32::MAX),
+        })
+    }
+
     fn compile(&self, wasm: &[u8]) -> wasmtime::Result<Component> {
         match &self.cache {
             Some(cache) => cache.load_or_compile(&self.engine, wasm),
             None => Component::new(&self.engine, wasm),
+        }
+    }
+
+    /// Compiles a wasip1 core module adapted into a component; the cache
+    /// keys it by the module, so a hit skips the adapting too. The outer
+    /// error is the adapter's (the module is not a collector), the inner
+    /// one the compiler's.
+    fn compile_module(&self, module: &[u8]) -> Result<wasmtime::Result<Component>, String> {
+        match &self.cache {
+            Some(cache) => {
+                let mut refused = None;
+                let compiled = cache.load_or_build(&self.engine, module, || {
+                    adapt::component_of(module).map(std::borrow::Cow::Owned).map_err(|why| {
+                        refused = Some(why.clone());
+                        wasmtime::Error::msg(why)
+                    })
+                });
+                match refused {
+                    Some(why) => Err(why),
+                    None => Ok(compiled),
+                }
+            }
+            None => Ok(Component::new(&self.engine, adapt::component_of(module)?)),
         }
     }
 }
@@ -219,13 +271,12 @@ fn engine_config(config: &RuntimeConfig, pooling: bool) -> Config {
     c.epoch_interruption(true);
     if pooling {
         let n = config.max_instances.max(1);
+        let totals = pool_totals(n);
         let mut pool = PoolingAllocationConfig::default();
-        // A Rust component is one main module plus a few small shim modules
-        // (one memory, a handful of tables); the totals leave room for that.
         pool.total_component_instances(n)
-            .total_core_instances(n * 16)
-            .total_memories(n * 2)
-            .total_tables(n * 16)
+            .total_core_instances(totals.core_instances)
+            .total_memories(totals.memories)
+            .total_tables(totals.tables)
             .total_stacks(n)
             .max_memory_size(config.memory_limit)
             .linear_memory_keep_resident(KEEP_RESIDENT)
@@ -234,6 +285,19 @@ fn engine_config(config: &RuntimeConfig, pooling: bool) -> Config {
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     c
+}
+
+/// The pool's totals for `instances` component instances alive at once.
+/// A Rust collector takes 3 core instances, 1 memory and a few tables; a
+/// componentize-py one 38 core instances and more memories and tables.
+/// Core instances are only counted by the allocator, so they are given
+/// generously; memories and tables are reserved address space, so those
+/// are sized for a few per instance. Tasks take what their plugin really
+/// needs (see [`pool`]), so a pool too small for every worker at once
+/// makes tasks wait, never fail.
+fn pool_totals(instances: u32) -> PoolNeeds {
+    let n = instances.max(1);
+    PoolNeeds { core_instances: n * 64, memories: n * 4, tables: n * 32 }
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is

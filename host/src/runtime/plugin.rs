@@ -14,6 +14,7 @@ use super::bindings::trawl::collector::types as wit;
 use super::collection::{self, human_bytes};
 use super::guest_output::Speaker;
 use super::memory::{MemoryLimitExceeded, TaskMemory};
+use super::pool::PoolNeeds;
 use super::settings::{self, SettingArg, SettingSpec, Settings};
 use super::task::TaskState;
 use super::{LoadError, Runtime};
@@ -115,15 +116,21 @@ pub struct Plugin {
     settings: Arc<Settings>,
     pre: InstancePre<TaskState>,
     exports: plugin_export::GuestIndices,
+    /// What one instance takes from the instance pool.
+    needs: PoolNeeds,
     runtime: Runtime,
 }
 
 impl Plugin {
     pub(super) async fn load(runtime: &Runtime, source: String, bytes: &[u8]) -> Result<Self, LoadError> {
-        check_header(&source, bytes)?;
-        let component = runtime
-            .compile(bytes)
-            .map_err(|e| LoadError::Invalid { path: source.clone(), reason: first_line(&e.to_string()) })?;
+        let compiled = match check_header(&source, bytes)? {
+            Layer::Component => runtime.compile(bytes),
+            Layer::CoreModule => runtime
+                .compile_module(bytes)
+                .map_err(|reason| LoadError::CoreModule { path: source.clone(), reason })?,
+        };
+        let component =
+            compiled.map_err(|e| LoadError::Invalid { path: source.clone(), reason: first_line(&e.to_string()) })?;
         let world_version = exported_world_version(runtime, &source, &component)?;
         let pre = runtime
             .linker
@@ -145,8 +152,17 @@ impl Plugin {
         let budget = runtime.info_timeout;
         let state = TaskState::new(None, Arc::default(), speaker.clone(), TaskMemory::new(runtime.memory.clone()));
         let mut store = runtime.store(state, Instant::now() + budget);
+        let before = runtime.pool_in_use();
+        let mut needs = PoolNeeds::default();
         let describe = async {
             let instance = pre.instantiate_async(&mut store).await?;
+            // The allocator's counters while this one instance lives.
+            let during = runtime.pool_in_use();
+            needs = PoolNeeds {
+                core_instances: during.core_instances.saturating_sub(before.core_instances),
+                memories: during.memories.saturating_sub(before.memories),
+                tables: during.tables.saturating_sub(before.tables),
+            };
             let info = exports.load(&mut store, &instance)?.call_info(&mut store).await?;
             let details = match &details {
                 Some(indices) => Some(indices.load(&mut store, &instance)?.call_details(&mut store).await?),
@@ -172,6 +188,9 @@ impl Plugin {
             .map_err(|e| LoadError::Info { path: source.clone(), reason: e.to_string() })?;
         let defaults = Settings::resolve(&info.name, &info.settings, &[])
             .map_err(|reason| LoadError::Info { path: source.clone(), reason })?;
+        if let Some(reason) = runtime.room.as_ref().and_then(|room| room.refusal(needs)) {
+            return Err(LoadError::TooLarge { path: source, reason });
+        }
         Ok(Self {
             source,
             world_version,
@@ -180,6 +199,7 @@ impl Plugin {
             settings: Arc::new(defaults),
             pre,
             exports,
+            needs,
             runtime: runtime.clone(),
         })
     }
@@ -190,6 +210,12 @@ impl Plugin {
         let mine: Vec<SettingArg> = given.iter().filter(|s| s.plugin == self.info.name).cloned().collect();
         self.settings = Arc::new(Settings::resolve(&self.info.name, &self.info.settings, &mine)?);
         Ok(())
+    }
+
+    /// What one instance of this plugin takes from the instance pool (all
+    /// zero with on-demand allocation).
+    pub fn pool_needs(&self) -> PoolNeeds {
+        self.needs
     }
 
     /// The settings tasks of this plugin read.
@@ -205,6 +231,12 @@ impl Plugin {
         let speaker = Speaker::new(&self.info.name, &target.account_id, &target.region);
         let memory = TaskMemory::new(self.runtime.memory.clone());
         let state = TaskState::new(Some(session), self.settings.clone(), speaker.clone(), memory);
+        // Declared before the store, so it is given back after the store
+        // (and its instance's pool slots) is dropped.
+        let _lease = match &self.runtime.room {
+            Some(room) => Some(room.lease(self.needs).await),
+            None => None,
+        };
         let mut store = self.runtime.store(state, cpu_deadline);
         let wit_target = wit::Target {
             account_id: target.account_id.clone(),
@@ -251,7 +283,15 @@ impl Runtime {
     }
 }
 
-fn check_header(path: &str, bytes: &[u8]) -> Result<(), LoadError> {
+/// What a `.wasm` file holds.
+enum Layer {
+    /// A component.
+    Component,
+    /// A core module (wasm32-wasip1), to be adapted.
+    CoreModule,
+}
+
+fn check_header(path: &str, bytes: &[u8]) -> Result<Layer, LoadError> {
     const MAGIC: &[u8] = b"\0asm";
     const CORE_MODULE: [u8; 4] = [1, 0, 0, 0];
     const COMPONENT: [u8; 4] = [0x0d, 0, 1, 0];
@@ -259,8 +299,8 @@ fn check_header(path: &str, bytes: &[u8]) -> Result<(), LoadError> {
         return Err(LoadError::NotWasm { path: path.to_owned() });
     }
     match bytes[4..8].try_into().unwrap_or_default() {
-        COMPONENT => Ok(()),
-        CORE_MODULE => Err(LoadError::CoreModule { path: path.to_owned() }),
+        COMPONENT => Ok(Layer::Component),
+        CORE_MODULE => Ok(Layer::CoreModule),
         other => Err(LoadError::Invalid {
             path: path.to_owned(),
             reason: format!("unsupported WebAssembly version/layer {other:02x?}"),

@@ -51,6 +51,7 @@ impl Collector for Ebs {
             .description("EBS volumes per account and region; unattached ones listed")
             .permission("ec2:DescribeVolumes")
             .columns(["volume_id", "size_gib", "volume_type", "availability_zone", "created"])
+            .key(["volume_id"])
     }
 
     fn collect(_target: &Target) -> Result<Collection, Error> {

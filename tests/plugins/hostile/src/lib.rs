@@ -8,6 +8,12 @@
 //! for 1 TiB of random bytes; `panic` panics; `chatty` prints 1 MiB;
 //! `snoop` looks for environment variables and files.
 //!
+//! The outside world (the component imports `wasi:sockets` and
+//! `wasi:filesystem`, which the host links and denies): `tcp` connects to
+//! the `probe_address` setting, `udp` sends it a datagram, `dns` looks
+//! names up, `files` reads and writes files. Each answers with one record
+//! saying what the attempt got (`reached` is true only if it got through).
+//!
 //! The cloud: `sneak` calls an operation it did not declare;
 //! `inject-action` and `inject-version` smuggle `Action` / `Version` into
 //! the parameters of a declared call; `inject-operation` puts a header
@@ -26,10 +32,11 @@
 //! Anything else: one honest record.
 
 use trawl_plugin_sdk::bindings::exports::trawl::collector::plugin::Guest;
-use trawl_plugin_sdk::bindings::trawl::collector::cloud;
 use trawl_plugin_sdk::bindings::trawl::collector::types::{
-    CollectError, Collection, PluginInfo, Reason, Scope, Target, Total,
+    CollectError, Collection, PluginDetails, PluginInfo, Reason, Scope, Setting, SettingKind, SettingValue, Target,
+    Total,
 };
+use trawl_plugin_sdk::bindings::trawl::collector::{cloud, settings};
 
 struct Hostile;
 
@@ -155,6 +162,7 @@ impl Guest for Hostile {
                 }
                 record(r#"{"behaviour":"chatty"}"#.into())
             }
+            "tcp" | "udp" | "dns" | "files" => escape(name),
             "snoop" => {
                 let env = std::env::vars().count();
                 let root = std::fs::read_dir("/").is_ok();
@@ -169,9 +177,54 @@ impl Guest for Hostile {
     }
 }
 
+/// Tries to reach outside the sandbox; one record saying what happened.
+fn escape(behaviour: &str) -> Result<Collection, CollectError> {
+    use std::io::Write;
+    use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
+
+    let address = match settings::get("probe_address") {
+        Some(SettingValue::Text(a)) => a,
+        _ => "127.0.0.1:9".into(),
+    };
+    let outcome: Result<String, String> = match behaviour {
+        "tcp" => TcpStream::connect(&address)
+            .and_then(|mut s| s.write_all(b"escaped\n").map(|()| "connected".to_owned()))
+            .map_err(|e| e.to_string()),
+        "udp" => UdpSocket::bind("0.0.0.0:0")
+            .and_then(|s| s.send_to(b"escaped", &address))
+            .map(|n| format!("sent {n} bytes"))
+            .map_err(|e| e.to_string()),
+        // Names only: an address literal needs no lookup.
+        "dns" => ["localhost:80", "example.com:443", "metadata.google.internal:80"]
+            .iter()
+            .find_map(|name| name.to_socket_addrs().ok().and_then(|mut a| a.next()))
+            .map(|a| format!("resolved {a}"))
+            .ok_or_else(|| "no name resolved".to_owned()),
+        _ => std::fs::read("/etc/passwd")
+            .map(|b| format!("read {} bytes", b.len()))
+            .or_else(|_| std::fs::write("trawl-escaped", b"x").map(|()| "wrote a file".to_owned()))
+            .map_err(|e| e.to_string()),
+    };
+    let (reached, what) = match outcome {
+        Ok(what) => (true, what),
+        Err(why) => (false, why),
+    };
+    let what = what.replace('\\', "/").replace('"', "'");
+    record(format!(r#"{{"behaviour":"{behaviour}","reached":{reached},"outcome":"{what}"}}"#))
+}
+
 impl trawl_plugin_sdk::bindings::exports::trawl::collector::details::Guest for Hostile {
-    fn details() -> trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails {
-        trawl_plugin_sdk::bindings::trawl::collector::types::PluginDetails { key: vec![], settings: vec![] }
+    fn details() -> PluginDetails {
+        let probe = Setting {
+            name: "probe_address".into(),
+            kind: SettingKind::Text,
+            default: Some(SettingValue::Text("127.0.0.1:9".into())),
+            help: "where the tcp and udp behaviours try to reach".into(),
+            minimum: None,
+            maximum: None,
+            choices: vec![],
+        };
+        PluginDetails { key: vec![], settings: vec![probe] }
     }
 }
 
