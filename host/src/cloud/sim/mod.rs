@@ -6,6 +6,7 @@
 //! organisation says so. Responses follow the JSON convention documented in
 //! `wit/collector.wit`, the same the AWS backend produces from the wire.
 
+mod clock;
 mod ec2;
 pub mod generate;
 mod health;
@@ -24,7 +25,7 @@ use std::collections::HashMap;
 
 use futures::future::BoxFuture;
 
-pub use generate::{OrgSpec, demo};
+pub use generate::{OrgSpec, demo, demo_on};
 pub use org::{FixtureError, Organization};
 pub use pressure::Pressure;
 use pressure::{Server, Verdict};

@@ -201,7 +201,7 @@ fn service_quotas_get_and_list() {
         "NextToken",
         "NextToken",
     );
-    assert_eq!(ids(&pages, "Quotas", "QuotaCode"), ["L-1216C47A", "L-34B43A08"]);
+    assert_eq!(ids(&pages, "Quotas", "QuotaCode"), ["L-1216C47A", "L-34B43A08", "L-DB2E81BA", "L-417A185B"]);
     let e = sim
         .answer_json(
             &s,
@@ -235,6 +235,11 @@ fn query_protocol_answers_survive_the_wire_unchanged() {
         ("ec2", "DescribeRegions", json!({"RegionName": ["nowhere-1"]})),
         ("iam", "ListRoles", json!({"MaxItems": 3})),
         ("iam", "ListUsers", json!({})),
+        ("iam", "ListMFADevices", json!({"UserName": "user-000"})),
+        ("iam", "ListMFADevices", json!({"UserName": "user-001"})),
+        ("iam", "ListAccessKeys", json!({"UserName": "user-003", "MaxItems": 1})),
+        ("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER000KEY1"})),
+        ("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER002KEY1"})),
         ("sts", "GetCallerIdentity", json!({})),
     ];
     for (service, operation, params) in calls {
@@ -265,4 +270,91 @@ fn organizations_lists_accounts_to_the_management_account_only() {
         .answer(&target("222222222222", "us-east-1"), &call("organizations", "ListAccounts", json!({})))
         .unwrap_err();
     assert_eq!(e.code, "AccessDeniedException");
+}
+
+#[test]
+fn iam_lists_mfa_devices_and_access_keys_with_markers() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "eu-west-1");
+    let devices = sim.answer_json(&s, &call("iam", "ListMFADevices", json!({"UserName": "user-000"}))).unwrap();
+    assert_eq!(devices["IsTruncated"], "false");
+    assert_eq!(devices["MFADevices"][0]["UserName"], "user-000");
+    assert_eq!(devices["MFADevices"][0]["SerialNumber"], "arn:aws:iam::111111111111:mfa/user-000");
+    assert!(devices["MFADevices"][0]["EnableDate"].is_string());
+    // No devices: the list is dropped (an empty element), IsTruncated stays.
+    let none = sim.answer_json(&s, &call("iam", "ListMFADevices", json!({"UserName": "user-001"}))).unwrap();
+    assert_eq!(none, json!({"IsTruncated": "false"}));
+
+    let pages = all_pages(
+        &sim,
+        &s,
+        call("iam", "ListAccessKeys", json!({"UserName": "user-003", "MaxItems": 1})),
+        "Marker",
+        "Marker",
+    );
+    assert_eq!(pages.len(), 2);
+    assert_eq!(ids(&pages, "AccessKeyMetadata", "AccessKeyId"), ["AKIADEMO0USER003KEY1", "AKIADEMO0USER003KEY2"]);
+    assert_eq!(pages[0]["AccessKeyMetadata"][0]["Status"], "Inactive");
+    assert_eq!(pages[1]["AccessKeyMetadata"][0]["UserName"], "user-003");
+
+    let users = sim.answer_json(&s, &call("iam", "ListUsers", json!({}))).unwrap();
+    let users = users["Users"].as_array().unwrap();
+    assert!(users[0]["PasswordLastUsed"].is_string(), "{}", users[0]);
+    assert!(users[2].get("PasswordLastUsed").is_none(), "user-002 never signed in: {}", users[2]);
+}
+
+#[test]
+fn access_key_last_used_says_when_where_and_never() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    let last_used = |id: &str| sim.answer_json(&s, &call("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": id})));
+    let used = last_used("AKIADEMO0USER000KEY1").unwrap();
+    assert_eq!(used["UserName"], "user-000");
+    assert_eq!(
+        (&used["AccessKeyLastUsed"]["ServiceName"], &used["AccessKeyLastUsed"]["Region"]),
+        (&json!("s3"), &json!("eu-west-1"))
+    );
+    let date = clock::parse(used["AccessKeyLastUsed"]["LastUsedDate"].as_str().unwrap()).unwrap() as i64;
+    assert_eq!(clock::today() - date.div_euclid(clock::DAY), 2);
+    let never = last_used("AKIADEMO0USER002KEY1").unwrap();
+    assert_eq!(never, json!({"UserName": "user-002", "AccessKeyLastUsed": {"ServiceName": "N/A", "Region": "N/A"}}));
+
+    // Another account's key, or none at all: AccessDenied on the key.
+    let e = sim
+        .answer_json(
+            &target("222222222222", "us-east-1"),
+            &call("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER000KEY1"})),
+        )
+        .unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("AccessDenied", 403));
+    assert!(e.message.contains("AKIADEMO0USER000KEY1"), "{e}");
+    assert_eq!(last_used("AKIAXXXXXXXXXXXXXXXX").unwrap_err().code, "AccessDenied");
+    for bad in [json!({}), json!({"AccessKeyId": "AKIA"}), json!({"AccessKeyId": "AKIA-XXXXXXXXXXXXXXX"})] {
+        let e = sim.answer_json(&s, &call("iam", "GetAccessKeyLastUsed", bad)).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("ValidationError", 400));
+    }
+}
+
+#[test]
+fn iam_users_must_be_named_and_exist() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    for operation in ["ListMFADevices", "ListAccessKeys"] {
+        let e = sim.answer_json(&s, &call("iam", operation, json!({"UserName": "nobody"}))).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("NoSuchEntity", 404));
+        assert!(e.message.contains("nobody"), "{e}");
+        let e = sim.answer_json(&s, &call("iam", operation, json!({}))).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("non-User credentials"), "{e}");
+        let e = sim.answer_json(&s, &call("iam", operation, json!({"UserName": "a b"}))).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        let e =
+            sim.answer_json(&s, &call("iam", operation, json!({"UserName": "user-000", "MaxItems": 0}))).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        let marker = page::token("ListRoles", 1);
+        let e = sim
+            .answer_json(&s, &call("iam", operation, json!({"UserName": "user-000", "Marker": marker})))
+            .unwrap_err();
+        assert_eq!(e.code, "ValidationError", "a token of another operation");
+    }
 }
