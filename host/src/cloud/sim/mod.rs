@@ -108,7 +108,7 @@ impl SimCloud {
             "ec2" => ec2::handle(account, target, call),
             "iam" => iam::handle(account, call).map(|v| v.to_string()),
             "sts" => sts::handle(&self.org, account, call).map(|v| v.to_string()),
-            "health" => health::handle(account, call).map(|v| v.to_string()),
+            "health" => health::handle(&self.org, account, call).map(|v| v.to_string()),
             "servicequotas" => quotas::handle(account, target, call).map(|v| v.to_string()),
             "organizations" => organizations::handle(&self.org, account, call).map(|v| v.to_string()),
             _ => Err(ApiError::new(

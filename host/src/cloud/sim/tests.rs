@@ -358,3 +358,179 @@ fn iam_users_must_be_named_and_exist() {
         assert_eq!(e.code, "ValidationError", "a token of another operation");
     }
 }
+
+#[test]
+fn health_events_carry_scope_update_and_end_times() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "eu-west-1");
+    let events = sim.answer_json(&s, &call("health", "DescribeEvents", json!({}))).unwrap();
+    let events = events["events"].as_array().unwrap();
+    assert_eq!(events.len(), 5);
+    let updated: Vec<f64> = events.iter().map(|e| e["lastUpdatedTime"].as_f64().unwrap()).collect();
+    assert!(updated.windows(2).all(|w| w[0] >= w[1]), "most recently updated first: {updated:?}");
+    for e in events {
+        assert_eq!(e.get("endTime").is_some(), e["statusCode"] == "closed", "{e}");
+        assert!(e["startTime"].is_number() && e["eventScopeCode"].is_string(), "{e}");
+    }
+    assert!(events.iter().any(|e| e["eventScopeCode"] == "PUBLIC"));
+    let upcoming = sim
+        .answer_json(&s, &call("health", "DescribeEvents", json!({"filter": {"eventStatusCodes": ["upcoming"]}})))
+        .unwrap();
+    assert_eq!(upcoming["events"].as_array().unwrap().len(), 2);
+    for bad in [json!({"maxResults": 0}), json!({"maxResults": 101}), json!({"filter": "x"})] {
+        let e = sim.answer_json(&s, &call("health", "DescribeEvents", bad)).unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+    }
+}
+
+#[test]
+fn health_entities_and_their_aggregates() {
+    let sim = demo_cloud();
+    let s = target("222222222222", "us-east-1");
+    let arns: Vec<String> = sim.organization().accounts[1].health_events.iter().map(|e| e.arn.clone()).collect();
+    let aggregates =
+        sim.answer_json(&s, &call("health", "DescribeEntityAggregates", json!({"eventArns": arns.clone()}))).unwrap();
+    assert_eq!(
+        aggregates["entityAggregates"][0],
+        json!({"eventArn": arns[0], "count": 3, "statuses": {"IMPAIRED": 2, "UNKNOWN": 1}})
+    );
+    assert_eq!(aggregates["entityAggregates"].as_array().unwrap().len(), 3);
+    let unknown = "arn:aws:health:us-east-1::event/EC2/X/X_nope";
+    let none =
+        sim.answer_json(&s, &call("health", "DescribeEntityAggregates", json!({"eventArns": [unknown]}))).unwrap();
+    assert_eq!(none, json!({"entityAggregates": []}));
+    let e = sim
+        .answer_json(&s, &call("health", "DescribeEntityAggregates", json!({"eventArns": vec![unknown; 51]})))
+        .unwrap_err();
+    assert_eq!(e.code, "ValidationException");
+
+    let pages = all_pages(
+        &sim,
+        &s,
+        call("health", "DescribeAffectedEntities", json!({"filter": {"eventArns": arns.clone()}, "maxResults": 2})),
+        "nextToken",
+        "nextToken",
+    );
+    assert_eq!(pages.len(), 3);
+    let entities: Vec<Value> = pages.iter().flat_map(|p| p["entities"].as_array().unwrap().clone()).collect();
+    assert_eq!(entities.len(), 6);
+    let first = &entities[0];
+    assert_eq!(
+        (&first["eventArn"], &first["awsAccountId"], &first["statusCode"]),
+        (&json!(arns[0]), &json!("222222222222"), &json!("IMPAIRED"))
+    );
+    assert!(
+        first["entityArn"].as_str().unwrap().starts_with("arn:aws:health:") && first["lastUpdatedTime"].is_number()
+    );
+    let impaired = sim
+        .answer_json(
+            &s,
+            &call(
+                "health",
+                "DescribeAffectedEntities",
+                json!({"filter": {"eventArns": arns, "statusCodes": ["IMPAIRED"]}}),
+            ),
+        )
+        .unwrap();
+    assert_eq!(impaired["entities"].as_array().unwrap().len(), 3);
+    for bad in
+        [json!({}), json!({"filter": {}}), json!({"filter": {"eventArns": []}}), json!({"filter": {"eventArns": [1]}})]
+    {
+        let e = sim.answer_json(&s, &call("health", "DescribeAffectedEntities", bad)).unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+    }
+}
+
+#[test]
+fn the_organizational_view_joins_events_and_answers_the_management_account_only() {
+    let sim = demo_cloud();
+    let management = target("111111111111", "us-east-1");
+    let org = sim.organization();
+    let all: std::collections::BTreeSet<&str> =
+        org.accounts.iter().flat_map(|a| &a.health_events).map(|e| e.arn.as_str()).collect();
+    let pages = all_pages(
+        &sim,
+        &management,
+        call("health", "DescribeEventsForOrganization", json!({"maxResults": 3})),
+        "nextToken",
+        "nextToken",
+    );
+    let listed = ids(&pages, "events", "arn");
+    assert_eq!(listed.len(), all.len(), "one per ARN: {listed:?}");
+    let shared = org.accounts[0].health_events[3].arn.clone();
+    let accounts = sim
+        .answer_json(
+            &management,
+            &call("health", "DescribeAffectedAccountsForOrganization", json!({"eventArn": shared})),
+        )
+        .unwrap();
+    assert_eq!(
+        accounts,
+        json!({"affectedAccounts": ["111111111111", "222222222222"], "eventScopeCode": "ACCOUNT_SPECIFIC"})
+    );
+    let public = org.accounts[0].health_events[4].arn.clone();
+    let accounts = sim
+        .answer_json(
+            &management,
+            &call("health", "DescribeAffectedAccountsForOrganization", json!({"eventArn": public})),
+        )
+        .unwrap();
+    assert_eq!(accounts, json!({"affectedAccounts": [], "eventScopeCode": "PUBLIC"}));
+    let open = sim
+        .answer_json(
+            &management,
+            &call(
+                "health",
+                "DescribeEventsForOrganization",
+                json!({"filter": {"eventStatusCodes": ["open"], "awsAccountIds": ["222222222222"]}}),
+            ),
+        )
+        .unwrap();
+    assert_eq!(open["events"].as_array().unwrap().len(), 1);
+
+    // A member account with Health is refused (skipped by trawl), one
+    // without Health is told so first.
+    let e = sim
+        .answer_json(&target("222222222222", "us-east-1"), &call("health", "DescribeEventsForOrganization", json!({})))
+        .unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("AccessDeniedException", 400));
+    let e = sim
+        .answer_json(
+            &target("333333333333", "us-east-1"),
+            &call("health", "DescribeAffectedAccountsForOrganization", json!({"eventArn": "x"})),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "SubscriptionRequiredException");
+    for bad in [json!({}), json!({"eventArn": "a", "maxResults": 9}), json!({"eventArn": "a", "maxResults": 101})] {
+        let e =
+            sim.answer_json(&management, &call("health", "DescribeAffectedAccountsForOrganization", bad)).unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+    }
+}
+
+#[test]
+fn affected_accounts_of_a_widely_shared_event_come_in_pages() {
+    let org = OrgSpec { accounts: 90, ..OrgSpec::default() }.generate();
+    let shared = org
+        .accounts
+        .iter()
+        .flat_map(|a| &a.health_events)
+        .find(|e| e.event_type_code == "AWS_EC2_MAINTENANCE_SCHEDULED")
+        .unwrap()
+        .arn
+        .clone();
+    let holding = org.accounts.iter().filter(|a| a.health_events.iter().any(|e| e.arn == shared)).count();
+    assert!(holding > 10, "{holding}");
+    let management = org.accounts[0].id.clone();
+    let sim = SimCloud::new(org);
+    let pages = all_pages(
+        &sim,
+        &target(&management, "us-east-1"),
+        call("health", "DescribeAffectedAccountsForOrganization", json!({"eventArn": shared, "maxResults": 10})),
+        "nextToken",
+        "nextToken",
+    );
+    let accounts: Vec<&Value> = pages.iter().flat_map(|p| p["affectedAccounts"].as_array().unwrap()).collect();
+    assert_eq!(accounts.len(), holding);
+    assert_eq!(pages.len(), holding.div_ceil(10));
+}
