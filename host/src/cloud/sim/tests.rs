@@ -534,3 +534,30 @@ fn affected_accounts_of_a_widely_shared_event_come_in_pages() {
     assert_eq!(accounts.len(), holding);
     assert_eq!(pages.len(), holding.div_ceil(10));
 }
+
+#[test]
+fn quotas_name_their_usage_metric() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    let get = |service: &str, code: &str| {
+        sim.answer_json(
+            &s,
+            &call("servicequotas", "GetServiceQuota", json!({"ServiceCode": service, "QuotaCode": code})),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        get("ec2", "L-1216C47A")["Quota"]["UsageMetric"],
+        json!({
+            "MetricNamespace": "AWS/Usage",
+            "MetricName": "ResourceCount",
+            "MetricDimensions": {"Class": "Standard/OnDemand", "Resource": "vCPU", "Service": "EC2", "Type": "Resource"},
+            "MetricStatisticRecommendation": "Maximum",
+        })
+    );
+    assert_eq!(get("lambda", "L-B99A9384")["Quota"]["UsageMetric"]["MetricDimensions"], json!({}));
+    assert!(get("vpc", "L-F678F1CE")["Quota"].get("UsageMetric").is_none());
+    let listed =
+        sim.answer_json(&s, &call("servicequotas", "ListServiceQuotas", json!({"ServiceCode": "ec2"}))).unwrap();
+    assert!(listed["Quotas"].as_array().unwrap().iter().all(|q| q["UsageMetric"].is_object()));
+}
