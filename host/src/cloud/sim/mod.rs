@@ -11,6 +11,7 @@ mod ec2;
 pub mod generate;
 mod health;
 mod iam;
+mod monitoring;
 pub mod org;
 mod organizations;
 mod page;
@@ -109,6 +110,7 @@ impl SimCloud {
             "iam" => iam::handle(account, call).map(|v| v.to_string()),
             "sts" => sts::handle(&self.org, account, call).map(|v| v.to_string()),
             "health" => health::handle(&self.org, account, call).map(|v| v.to_string()),
+            "monitoring" => monitoring::handle(account, target, call).map(|v| v.to_string()),
             "servicequotas" => quotas::handle(account, target, call).map(|v| v.to_string()),
             "organizations" => organizations::handle(&self.org, account, call).map(|v| v.to_string()),
             _ => Err(ApiError::new(

@@ -241,6 +241,22 @@ fn query_protocol_answers_survive_the_wire_unchanged() {
         ("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER000KEY1"})),
         ("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER002KEY1"})),
         ("sts", "GetCallerIdentity", json!({})),
+        ("monitoring", "GetMetricData", metric_query(&vcpus("Standard/OnDemand"), "Maximum")),
+        ("monitoring", "GetMetricData", metric_query(&vcpus("G/OnDemand"), "Maximum")),
+        (
+            "monitoring",
+            "GetMetricData",
+            json!({
+                "MetricDataQueries": [
+                    {"Id": "a", "MetricStat": {"Metric": lambda_metric(), "Period": 60, "Stat": "Maximum"}, "Label": "x < y & z"},
+                    {"Id": "b", "MetricStat": {"Metric": lambda_metric(), "Period": 60, "Stat": "Sum"}, "ReturnData": false},
+                    {"Id": "c", "MetricStat": {"Metric": vcpus("Standard/Spot"), "Period": 300, "Stat": "Maximum"}},
+                ],
+                "StartTime": "2026-01-01T00:00:00Z",
+                "EndTime": "2026-01-02T00:00:00Z",
+                "MaxDatapoints": 1,
+            }),
+        ),
     ];
     for (service, operation, params) in calls {
         let answer = sim.answer_json(&s, &call(service, operation, params)).unwrap();
@@ -560,4 +576,305 @@ fn quotas_name_their_usage_metric() {
     let listed =
         sim.answer_json(&s, &call("servicequotas", "ListServiceQuotas", json!({"ServiceCode": "ec2"}))).unwrap();
     assert!(listed["Quotas"].as_array().unwrap().iter().all(|q| q["UsageMetric"].is_object()));
+}
+
+/// The metric of an EC2 vCPU quota of `class`, as a GetMetricData query
+/// names it (dimensions in any order).
+fn vcpus(class: &str) -> Value {
+    json!({
+        "Namespace": "AWS/Usage",
+        "MetricName": "ResourceCount",
+        "Dimensions": [
+            {"Name": "Type", "Value": "Resource"},
+            {"Name": "Service", "Value": "EC2"},
+            {"Name": "Resource", "Value": "vCPU"},
+            {"Name": "Class", "Value": class},
+        ],
+    })
+}
+
+fn lambda_metric() -> Value {
+    json!({"Namespace": "AWS/Lambda", "MetricName": "ConcurrentExecutions"})
+}
+
+/// GetMetricData parameters for one metric over a day of 2026.
+fn metric_query(metric: &Value, stat: &str) -> Value {
+    json!({
+        "MetricDataQueries": [{"Id": "usage", "MetricStat": {"Metric": metric, "Period": 300, "Stat": stat}}],
+        "StartTime": "2026-03-01T00:00:00Z",
+        "EndTime": "2026-03-02T00:00:00Z",
+    })
+}
+
+#[test]
+fn get_metric_data_answers_quota_usage() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    let answer = sim
+        .answer_json(&s, &call("monitoring", "GetMetricData", metric_query(&vcpus("Standard/OnDemand"), "Maximum")))
+        .unwrap();
+    let result = &answer["MetricDataResults"][0];
+    assert_eq!(result["Id"], "usage");
+    assert_eq!(result["Label"], "ResourceCount");
+    assert_eq!(result["Values"], json!(["240.0"]));
+    assert_eq!(result["StatusCode"], "Complete");
+    let at = clock::parse(result["Timestamps"][0].as_str().unwrap()).unwrap();
+    let (start, end) = (clock::parse("2026-03-01T00:00:00Z").unwrap(), clock::parse("2026-03-02T00:00:00Z").unwrap());
+    assert!(start <= at && at < end, "{at}");
+    assert!(answer.get("NextToken").is_none() && answer.get("Messages").is_none());
+
+    // No datapoint: a quota without usage, a dimension missing, another
+    // region or account, an unknown metric.
+    let empty = |t: &Target, metric: Value| {
+        let a = sim.answer_json(t, &call("monitoring", "GetMetricData", metric_query(&metric, "Maximum"))).unwrap();
+        let label = metric["MetricName"].clone();
+        assert_eq!(a["MetricDataResults"][0], json!({"Id": "usage", "Label": label, "StatusCode": "Complete"}));
+    };
+    empty(&s, vcpus("G/OnDemand"));
+    let mut three = vcpus("Standard/OnDemand");
+    three["Dimensions"].as_array_mut().unwrap().pop();
+    empty(&s, three);
+    empty(&target("333333333333", "us-east-1"), json!({"Namespace": "AWS/Usage", "MetricName": "Nope"}));
+    let eu = sim
+        .answer_json(
+            &target("111111111111", "eu-west-1"),
+            &call("monitoring", "GetMetricData", metric_query(&vcpus("Standard/OnDemand"), "Maximum")),
+        )
+        .unwrap();
+    assert_eq!(eu["MetricDataResults"][0]["Values"], json!(["64.0"]));
+    let count = sim
+        .answer_json(&s, &call("monitoring", "GetMetricData", metric_query(&vcpus("Standard/OnDemand"), "SampleCount")))
+        .unwrap();
+    assert_eq!(count["MetricDataResults"][0]["Values"], json!(["1.0"]));
+}
+
+#[test]
+fn get_metric_data_pages_by_datapoints() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    let queries: Vec<Value> = ["Standard/OnDemand", "G/OnDemand", "Standard/Spot", "P/OnDemand"]
+        .iter()
+        .enumerate()
+        .map(|(i, class)| json!({"Id": format!("q{i}"), "MetricStat": {"Metric": vcpus(class), "Period": 60, "Stat": "Maximum"}}))
+        .collect();
+    let params = json!({
+        "MetricDataQueries": queries,
+        "StartTime": 1_772_323_200,
+        "EndTime": 1_772_326_800.0,
+        "MaxDatapoints": 2,
+        "ScanBy": "TimestampAscending",
+    });
+    let pages = all_pages(&sim, &s, call("monitoring", "GetMetricData", params), "NextToken", "NextToken");
+    assert_eq!(pages.len(), 2, "three datapoints in pages of two");
+    let values = |p: &Value| -> Vec<(String, Value, Value)> {
+        p["MetricDataResults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["Id"].as_str().unwrap().to_owned(), r["Values"].clone(), r["StatusCode"].clone()))
+            .collect()
+    };
+    assert_eq!(
+        values(&pages[0]),
+        [
+            ("q0".into(), json!(["240.0"]), json!("Complete")),
+            ("q1".into(), Value::Null, json!("Complete")),
+            ("q2".into(), json!(["540.0"]), json!("Complete")),
+            ("q3".into(), Value::Null, json!("PartialData")),
+        ]
+    );
+    assert_eq!(values(&pages[1])[3], ("q3".into(), json!(["12.0"]), json!("Complete")));
+    let e = sim
+        .answer_json(&s, &call("monitoring", "GetMetricData", json!({"NextToken": page::token("ListRoles", 1), "MetricDataQueries": [{"Id": "a", "MetricStat": {"Metric": vcpus("P/OnDemand"), "Period": 60, "Stat": "Maximum"}}], "StartTime": 0, "EndTime": 60})))
+        .unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("InvalidNextToken", 400));
+}
+
+#[test]
+fn get_metric_data_refuses_what_cloudwatch_refuses() {
+    let sim = demo_cloud();
+    let s = target("111111111111", "us-east-1");
+    let one = |q: Value| json!({"MetricDataQueries": [q], "StartTime": "2026-03-01T00:00:00Z", "EndTime": "2026-03-02T00:00:00Z"});
+    let stat = |metric: Value| json!({"Metric": metric, "Period": 300, "Stat": "Maximum"});
+    let good = || json!({"Id": "a", "MetricStat": stat(vcpus("P/OnDemand"))});
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (
+            json!({"StartTime": "2026-03-01T00:00:00Z", "EndTime": "2026-03-02T00:00:00Z"}),
+            "MissingParameter",
+            "MetricDataQueries",
+        ),
+        (json!({"MetricDataQueries": [good()], "EndTime": "2026-03-02T00:00:00Z"}), "MissingParameter", "StartTime"),
+        (json!({"MetricDataQueries": [], "StartTime": 0, "EndTime": 60}), "ValidationError", "empty"),
+        (json!({"MetricDataQueries": vec![good(); 501], "StartTime": 0, "EndTime": 60}), "ValidationError", "500"),
+        (
+            one(json!({"Id": "Upper", "MetricStat": stat(vcpus("P/OnDemand"))})),
+            "ValidationError",
+            "^[a-z][a-zA-Z0-9_]*$",
+        ),
+        (one(json!({"Id": "a-b", "MetricStat": stat(vcpus("P/OnDemand"))})), "ValidationError", "member.1.Id"),
+        (
+            json!({"MetricDataQueries": [good(), good()], "StartTime": 0, "EndTime": 60}),
+            "ValidationError",
+            "more than once",
+        ),
+        (one(json!({"MetricStat": stat(vcpus("P/OnDemand"))})), "MissingParameter", "member.1.Id"),
+        (one(json!({"Id": "a"})), "ValidationError", "MetricStat"),
+        (one(json!({"Id": "a", "Expression": "SUM(METRICS())"})), "InvalidParameterValue", "Expression"),
+        (
+            one(json!({"Id": "a", "MetricStat": {"Metric": vcpus("P/OnDemand"), "Stat": "Maximum"}})),
+            "MissingParameter",
+            "Period",
+        ),
+        (
+            one(json!({"Id": "a", "MetricStat": {"Metric": vcpus("P/OnDemand"), "Period": 7, "Stat": "Maximum"}})),
+            "ValidationError",
+            "Period",
+        ),
+        (
+            one(json!({"Id": "a", "MetricStat": {"Metric": vcpus("P/OnDemand"), "Period": 60, "Stat": "Mean"}})),
+            "InvalidParameterValue",
+            "Stat",
+        ),
+        (one(json!({"Id": "a", "MetricStat": stat(json!({"MetricName": "x"}))})), "MissingParameter", "Namespace"),
+        (
+            one(
+                json!({"Id": "a", "MetricStat": stat(json!({"Namespace": "n", "MetricName": "x", "Dimensions": [{"Name": "a"}]}))}),
+            ),
+            "MissingParameter",
+            "Value",
+        ),
+        (
+            json!({"MetricDataQueries": [good()], "StartTime": "yesterday", "EndTime": 60}),
+            "InvalidParameterValue",
+            "StartTime",
+        ),
+        (json!({"MetricDataQueries": [good()], "StartTime": 60, "EndTime": 60}), "ValidationError", "must not equal"),
+        (
+            json!({"MetricDataQueries": [good()], "StartTime": "2026-03-02T00:00:00Z", "EndTime": "2026-03-01T00:00:00Z"}),
+            "ValidationError",
+            "less than",
+        ),
+        (
+            json!({"MetricDataQueries": [good()], "StartTime": 0, "EndTime": 60, "ScanBy": "Sideways"}),
+            "ValidationError",
+            "scanBy",
+        ),
+        (
+            json!({"MetricDataQueries": [good()], "StartTime": 0, "EndTime": 60, "MaxDatapoints": 0}),
+            "ValidationError",
+            "MaxDatapoints",
+        ),
+    ];
+    for (params, code, says) in cases {
+        let e = sim.answer_json(&s, &call("monitoring", "GetMetricData", params.clone())).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), (code, 400), "{params}: {e}");
+        assert!(e.message.contains(says), "{params}: {e}");
+    }
+    let e = sim.answer_json(&s, &call("monitoring", "PutMetricData", json!({}))).unwrap_err();
+    assert_eq!(e.code, "InvalidAction");
+}
+
+mod never_panic {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A parameter value: plausible for some operation, or not.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+            Just(json!("user-000")),
+            Just(json!("AKIADEMO0USER000KEY1")),
+            Just(json!("2026-03-01T00:00:00Z")),
+            Just(json!("Maximum")),
+            Just(json!(60)),
+            Just(json!(
+                "arn:aws:health:eu-west-1::event/RDS/AWS_RDS_MAINTENANCE_SCHEDULED/AWS_RDS_MAINTENANCE_SCHEDULED_DEMO_4"
+            )),
+            Just(vcpus("Standard/OnDemand")),
+        ];
+        leaf.prop_recursive(4, 24, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::btree_map(key(), inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A parameter name of the new operations, or anything.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "UserName",
+                "MaxItems",
+                "Marker",
+                "AccessKeyId",
+                "PathPrefix",
+                "filter",
+                "eventArns",
+                "eventArn",
+                "maxResults",
+                "nextToken",
+                "statusCodes",
+                "entityValues",
+                "awsAccountIds",
+                "eventStatusCodes",
+                "MetricDataQueries",
+                "Id",
+                "MetricStat",
+                "Metric",
+                "Namespace",
+                "MetricName",
+                "Dimensions",
+                "Name",
+                "Value",
+                "Period",
+                "Stat",
+                "ReturnData",
+                "Label",
+                "Expression",
+                "StartTime",
+                "EndTime",
+                "ScanBy",
+                "MaxDatapoints",
+                "NextToken",
+                "ServiceCode",
+                "QuotaCode",
+                "MaxResults",
+            ])
+            .prop_map(str::to_owned),
+            "[A-Za-z]{1,8}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_parameters_to_any_new_operation_are_answered(
+            operation in prop::sample::select(vec![
+                ("iam", "ListUsers"), ("iam", "ListMFADevices"), ("iam", "ListAccessKeys"), ("iam", "GetAccessKeyLastUsed"),
+                ("health", "DescribeEvents"), ("health", "DescribeEntityAggregates"), ("health", "DescribeAffectedEntities"),
+                ("health", "DescribeEventsForOrganization"), ("health", "DescribeAffectedAccountsForOrganization"),
+                ("servicequotas", "ListServiceQuotas"), ("servicequotas", "GetServiceQuota"), ("monitoring", "GetMetricData"),
+            ]),
+            params in proptest::collection::btree_map(key(), value(), 0..8),
+            account in prop::sample::select(vec!["111111111111", "222222222222", "333333333333"]),
+        ) {
+            let sim = SimCloud::new(DEMO.clone());
+            let params: serde_json::Map<String, Value> = params.into_iter().collect();
+            let c = ApiCall { service: operation.0.into(), operation: operation.1.into(), params };
+            match sim.answer(&target(account, "us-east-1"), &c) {
+                Ok(text) => prop_assert!(serde_json::from_str::<Value>(&text).is_ok()),
+                Err(e) => prop_assert!((400..500).contains(&e.status), "{e:?}"),
+            }
+        }
+    }
+
+    static DEMO: std::sync::LazyLock<org::Organization> = std::sync::LazyLock::new(demo);
 }
