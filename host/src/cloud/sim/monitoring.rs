@@ -12,9 +12,10 @@
 //! Pagination is by datapoints: at most `MaxDatapoints` (default 100,800)
 //! per page, then a `NextToken`; a result whose datapoints continue on a
 //! later page says `PartialData`. Empty lists are dropped, as the XML
-//! conversion drops empty elements.
+//! conversion drops empty elements. `sim serve` answers clients that
+//! speak awsJson1_0 to CloudWatch (boto3 does) with [`json_protocol`].
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::clock;
 use super::org::{Account, UsageMetric};
@@ -307,4 +308,31 @@ fn datapoint_time(start: f64, end: f64, period: i64) -> Option<i64> {
 /// A datapoint value as CloudWatch writes it (`240.0`, `0.5`).
 fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.1}") } else { v.to_string() }
+}
+
+/// An answer as awsJson1_0 gives it, for clients that speak JSON to
+/// CloudWatch: timestamps as epoch seconds, values as numbers, empty lists
+/// present. Other operations pass through.
+pub fn json_protocol(operation: &str, mut answer: Value) -> Value {
+    if operation != "GetMetricData" {
+        return answer;
+    }
+    if let Some(results) = answer.get_mut("MetricDataResults").and_then(Value::as_array_mut) {
+        for result in results.iter_mut().filter_map(Value::as_object_mut) {
+            let convert = |v: Option<&Value>, read: fn(&str) -> Option<f64>| -> Value {
+                let items = v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                items.iter().filter_map(|i| i.as_str().and_then(read)).map(Value::from).collect()
+            };
+            let timestamps = convert(result.get("Timestamps"), clock::parse);
+            let values = convert(result.get("Values"), |s| s.parse().ok());
+            result.insert("Timestamps".into(), timestamps);
+            result.insert("Values".into(), values);
+        }
+    } else if let Some(doc) = answer.as_object_mut() {
+        doc.insert("MetricDataResults".into(), json!([]));
+    }
+    if let Some(doc) = answer.as_object_mut() {
+        doc.entry("Messages").or_insert_with(|| json!([]));
+    }
+    answer
 }
