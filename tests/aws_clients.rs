@@ -13,8 +13,17 @@ fn boto3_collects_from_the_simulator_over_http() {
     let server = SimServer::start(&[]);
     assert!(server.url.starts_with("http://127.0.0.1:"), "{:?}", server.url);
 
+    // What the server holds, for the script to compare boto3's answers with.
+    let export = trawl_tests::host(&["sim", "export"]);
+    assert_eq!(export.status, 0, "{}", export.stderr);
+    let demo = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(demo.path(), &export.stdout).unwrap();
+
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/boto3_against_sim.py");
-    let out = Command::new("python3").args([script, &server.url]).output().expect("python3 runs");
+    let out = Command::new("python3")
+        .args([script, &server.url, demo.path().to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !stderr.contains("No module named 'boto3'"),

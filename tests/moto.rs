@@ -201,3 +201,125 @@ fn org_with_no_accounts_is_one_line_naming_the_account() {
     let empty = stderr.contains("has no active accounts") || stderr.contains("not in an organisation");
     assert!(stderr.contains("--org") && stderr.contains("123456789012") && empty, "{stderr}");
 }
+
+/// A JSON document's shape: its keys and nesting, every string leaf
+/// `"string"` and any other leaf named (the JSON convention makes every
+/// leaf of a query answer a string), a list as the shape of its first item.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(items) => Value::Array(items.first().map(shape).into_iter().collect()),
+        Value::String(_) => json!("string"),
+        other => json!(format!("not a string: {other}")),
+    }
+}
+
+#[test]
+fn moto_answers_iam_credentials_and_get_metric_data_in_the_simulators_shapes() {
+    use trawl_host::cloud::sim::{SimCloud, demo};
+
+    let (moto, _) = moto();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut store = CredentialStore::new(Credentials::from_keys("AKIAIOSFODNN7EXAMPLE", "x", None));
+        store.set_default_role("OrganizationAccountAccessRole".into(), None);
+        let aws = AwsBackend::new(store, Some(moto.url.clone())).unwrap();
+        let one_attempt = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
+        let aws = CloudClient::new(Arc::new(aws), Default::default(), one_attempt);
+        let target =
+            Target { account_id: "555566667777".into(), account_name: String::new(), region: "us-east-1".into() };
+        let call = |service: &str, operation: &str, params: Value| ApiCall {
+            service: service.into(),
+            operation: operation.into(),
+            params: params.as_object().unwrap().clone(),
+        };
+        let at_moto = |c: ApiCall| {
+            let (aws, target) = (&aws, &target);
+            async move {
+                let answer = aws.call(target, &c).await.unwrap_or_else(|e| panic!("{}: {e:?}", c.operation));
+                serde_json::from_str::<Value>(&answer).unwrap()
+            }
+        };
+
+        // Equivalent data in moto, made through trawl's AWS backend: a user
+        // with an MFA device and a never-used key, and a usage datapoint.
+        at_moto(call("iam", "CreateUser", json!({"UserName": "alice"}))).await;
+        let key = at_moto(call("iam", "CreateAccessKey", json!({"UserName": "alice"}))).await;
+        let key_id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
+        let device = at_moto(call("iam", "CreateVirtualMFADevice", json!({"VirtualMFADeviceName": "alice"}))).await;
+        let serial = device["VirtualMFADevice"]["SerialNumber"].clone();
+        let enable = json!({"UserName": "alice", "SerialNumber": serial, "AuthenticationCode1": "123456", "AuthenticationCode2": "654321"});
+        at_moto(call("iam", "EnableMFADevice", enable)).await;
+        let now = std::time::SystemTime::now();
+        let ago = |minutes: u64| humantime::format_rfc3339_seconds(now - Duration::from_secs(minutes * 60)).to_string();
+        let dimensions = json!([
+            {"Name": "Class", "Value": "Standard/OnDemand"},
+            {"Name": "Resource", "Value": "vCPU"},
+            {"Name": "Service", "Value": "EC2"},
+            {"Name": "Type", "Value": "Resource"},
+        ]);
+        let datum = json!({"MetricName": "ResourceCount", "Dimensions": dimensions, "Timestamp": ago(10), "Value": 240, "Unit": "None"});
+        at_moto(call("monitoring", "PutMetricData", json!({"Namespace": "Trawl/Usage", "MetricData": [datum]}))).await;
+
+        let sim = SimCloud::new(demo());
+        let management =
+            Target { account_id: "111111111111".into(), account_name: String::new(), region: "us-east-1".into() };
+        let at_sim = |c: ApiCall| serde_json::from_str::<Value>(&sim.answer(&management, &c).unwrap()).unwrap();
+        let query = |namespace: &str, start: String, end: String| {
+            json!({
+                "MetricDataQueries": [{
+                    "Id": "usage",
+                    "MetricStat": {
+                        "Metric": {"Namespace": namespace, "MetricName": "ResourceCount", "Dimensions": dimensions},
+                        "Period": 60,
+                        "Stat": "Maximum",
+                    },
+                    "ReturnData": true,
+                }],
+                "StartTime": start,
+                "EndTime": end,
+            })
+        };
+
+        let moto_metrics = at_moto(call("monitoring", "GetMetricData", query("Trawl/Usage", ago(60), ago(0)))).await;
+        // moto found the datapoint: it read the nested form lists trawl wrote.
+        assert_eq!(moto_metrics["MetricDataResults"][0]["Values"], json!(["240.0"]), "{moto_metrics}");
+        let sim_metrics = at_sim(call("monitoring", "GetMetricData", query("AWS/Usage", ago(60), ago(0))));
+        let users = at_sim(call("iam", "ListUsers", json!({})));
+        let pairs = [
+            (
+                "ListMFADevices",
+                at_moto(call("iam", "ListMFADevices", json!({"UserName": "alice"}))).await,
+                at_sim(call("iam", "ListMFADevices", json!({"UserName": "user-000"}))),
+            ),
+            (
+                "ListAccessKeys",
+                at_moto(call("iam", "ListAccessKeys", json!({"UserName": "alice"}))).await,
+                at_sim(call("iam", "ListAccessKeys", json!({"UserName": "user-000"}))),
+            ),
+            (
+                "GetAccessKeyLastUsed (never used)",
+                at_moto(call("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": key_id}))).await,
+                at_sim(call("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER002KEY1"}))),
+            ),
+            (
+                "ListUsers (a user who never signed in)",
+                at_moto(call("iam", "ListUsers", json!({}))).await,
+                json!({"Users": [users["Users"][2].clone()], "IsTruncated": users["IsTruncated"].clone()}),
+            ),
+            ("GetMetricData", moto_metrics, sim_metrics),
+        ];
+        for (what, from_moto, from_sim) in pairs {
+            // moto leaves IsTruncated out where it does not paginate
+            // (ListAccessKeys); AWS's documented answers carry it.
+            let without_paging = |doc: &Value| {
+                let mut doc = shape(doc);
+                for key in ["IsTruncated", "Marker", "NextToken"] {
+                    doc.as_object_mut().unwrap().remove(key);
+                }
+                doc
+            };
+            assert_eq!(without_paging(&from_moto), without_paging(&from_sim), "{what}:\nmoto {from_moto}\nsim  {from_sim}");
+        }
+    });
+}

@@ -6,10 +6,12 @@
 //! organisation says so. Responses follow the JSON convention documented in
 //! `wit/collector.wit`, the same the AWS backend produces from the wire.
 
+mod clock;
 mod ec2;
 pub mod generate;
 mod health;
 mod iam;
+mod monitoring;
 pub mod org;
 mod organizations;
 mod page;
@@ -24,7 +26,7 @@ use std::collections::HashMap;
 
 use futures::future::BoxFuture;
 
-pub use generate::{OrgSpec, demo};
+pub use generate::{OrgSpec, demo, demo_on};
 pub use org::{FixtureError, Organization};
 pub use pressure::Pressure;
 use pressure::{Server, Verdict};
@@ -107,7 +109,8 @@ impl SimCloud {
             "ec2" => ec2::handle(account, target, call),
             "iam" => iam::handle(account, call).map(|v| v.to_string()),
             "sts" => sts::handle(&self.org, account, call).map(|v| v.to_string()),
-            "health" => health::handle(account, call).map(|v| v.to_string()),
+            "health" => health::handle(&self.org, account, call).map(|v| v.to_string()),
+            "monitoring" => monitoring::handle(account, target, call).map(|v| v.to_string()),
             "servicequotas" => quotas::handle(account, target, call).map(|v| v.to_string()),
             "organizations" => organizations::handle(&self.org, account, call).map(|v| v.to_string()),
             _ => Err(ApiError::new(

@@ -4,6 +4,7 @@
 //! same structure as JSON. `host sim export` prints the built-in demo in
 //! this format, a good starting point for a fixture of one's own.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -105,14 +106,28 @@ mod tag_map {
 
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(tags: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, K: Serialize + Ord, V: Serialize>(
+        tags: &[(K, V)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         tags.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>().serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
-        Ok(BTreeMap::<String, String>::deserialize(d)?.into_iter().collect())
+    pub fn deserialize<'de, D, K, V>(d: D) -> Result<Vec<(K, V)>, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+    {
+        Ok(BTreeMap::<K, V>::deserialize(d)?.into_iter().collect())
     }
 }
+
+/// Text that is the same in every region of a generated organisation
+/// (quota names, metric dimensions): borrowed from the generator, owned
+/// only when read from a fixture, so thousands of regions do not each
+/// allocate their own copies.
+pub type Text = Cow<'static, str>;
 
 /// IAM roles and users of an account.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -123,16 +138,16 @@ pub struct Iam {
     pub roles: Vec<Principal>,
     /// Users.
     #[serde(default)]
-    pub users: Vec<Principal>,
+    pub users: Vec<User>,
 }
 
-/// An IAM role or user.
+/// An IAM role.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Principal {
-    /// Role or user name.
+    /// Role name.
     pub name: String,
-    /// Stable id (`AROA...` or `AIDA...`).
+    /// Stable id (`AROA...`).
     pub id: String,
     /// Path, usually `/`.
     #[serde(default = "root_path")]
@@ -141,11 +156,76 @@ pub struct Principal {
     pub create_date: String,
 }
 
+/// An IAM user and its credentials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// User name.
+    pub name: String,
+    /// Stable id (`AIDA...`).
+    pub id: String,
+    /// Path, usually `/`.
+    #[serde(default = "root_path")]
+    pub path: String,
+    /// ISO 8601 creation time.
+    pub create_date: String,
+    /// When the user last signed in with a password (ISO 8601); absent
+    /// when never (or no password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_last_used: Option<String>,
+    /// MFA devices enabled for the user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mfa_devices: Vec<MfaDevice>,
+    /// Access keys (AWS allows two per user; the simulator does not check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_keys: Vec<AccessKey>,
+}
+
+/// An MFA device enabled for a user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MfaDevice {
+    /// The serial number; for a virtual device its ARN
+    /// (`arn:aws:iam::ACCOUNT:mfa/NAME`).
+    pub serial_number: String,
+    /// ISO 8601 time it was enabled.
+    pub enable_date: String,
+}
+
+/// An access key of a user (its secret is never anywhere).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// `AKIA` and 16 more characters.
+    pub id: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    /// ISO 8601 creation time.
+    pub create_date: String,
+    /// Its most recent use; absent when never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<KeyUse>,
+}
+
+/// The most recent use of an access key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyUse {
+    /// ISO 8601 time of the use.
+    pub date: String,
+    /// The service called, e.g. `s3`.
+    pub service: String,
+    /// The region called, e.g. `eu-west-1`.
+    pub region: String,
+}
+
 fn root_path() -> String {
     "/".to_owned()
 }
 
-/// An AWS Health event.
+/// An AWS Health event as one account sees it. The same event (one ARN)
+/// may appear in several accounts, each with its own affected entities;
+/// the organisational view joins them by ARN.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HealthEvent {
@@ -163,6 +243,43 @@ pub struct HealthEvent {
     pub status: String,
     /// Start, seconds since the epoch.
     pub start_time: f64,
+    /// End, seconds since the epoch: answered for closed events only
+    /// (`lastUpdatedTime` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<f64>,
+    /// Last update, seconds since the epoch (the end, else the start, when
+    /// absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated_time: Option<f64>,
+    /// `eventScopeCode`: `ACCOUNT_SPECIFIC` (the default) or `PUBLIC` (an
+    /// event of a service in a region, affecting no account in particular).
+    #[serde(default = "account_specific")]
+    pub scope: String,
+    /// Resources of this account the event affects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<AffectedEntity>,
+}
+
+fn account_specific() -> String {
+    "ACCOUNT_SPECIFIC".to_owned()
+}
+
+/// A resource an AWS Health event affects.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedEntity {
+    /// The resource, e.g. an instance or volume id.
+    pub value: String,
+    /// `IMPAIRED`, `UNIMPAIRED` or `UNKNOWN` (AWS also has `PENDING` and
+    /// `RESOLVED`).
+    pub status: String,
+}
+
+impl HealthEvent {
+    /// `lastUpdatedTime`: the recorded update, else the end, else the start.
+    pub fn updated(&self) -> f64 {
+        self.last_updated_time.or(self.end_time).unwrap_or(self.start_time)
+    }
 }
 
 /// A service quota and what the account uses of it.
@@ -170,26 +287,53 @@ pub struct HealthEvent {
 #[serde(deny_unknown_fields)]
 pub struct Quota {
     /// e.g. `ec2`.
-    pub service_code: String,
+    pub service_code: Text,
     /// e.g. `L-1216C47A`.
-    pub code: String,
+    pub code: Text,
     /// e.g. `Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances`.
-    pub name: String,
+    pub name: Text,
     /// The quota value.
     pub value: f64,
     /// e.g. `None` or `Count`.
     #[serde(default = "none_unit")]
-    pub unit: String,
+    pub unit: Text,
     /// Whether an increase can be requested.
     #[serde(default)]
     pub adjustable: bool,
-    /// Current usage, in the quota's unit (what CloudWatch AWS/Usage shows).
-    #[serde(default)]
-    pub usage: f64,
+    /// Current usage, in the quota's unit: what CloudWatch answers for
+    /// `usage_metric`. Absent or null: CloudWatch has no datapoint. (Old
+    /// fixtures' numbers read as they did.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<f64>,
+    /// The CloudWatch metric that measures the usage, when the quota has
+    /// one (Service Quotas' `UsageMetric`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_metric: Option<UsageMetric>,
 }
 
-fn none_unit() -> String {
-    "None".to_owned()
+/// The CloudWatch metric of a quota's usage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UsageMetric {
+    /// e.g. `AWS/Usage`.
+    pub namespace: Text,
+    /// e.g. `ResourceCount`.
+    pub name: Text,
+    /// Dimensions, in name order; a JSON object in fixture files (a
+    /// vector in memory, like [`Volume::tags`]).
+    #[serde(default, with = "tag_map")]
+    pub dimensions: Vec<(Text, Text)>,
+    /// The statistic Service Quotas recommends, `Maximum` or `Sum`.
+    #[serde(default = "maximum")]
+    pub statistic: Text,
+}
+
+fn maximum() -> Text {
+    Cow::Borrowed("Maximum")
+}
+
+fn none_unit() -> Text {
+    Cow::Borrowed("None")
 }
 
 /// Where calls are denied: everything, one region, one service, or one

@@ -1,6 +1,8 @@
-//! Service Quotas: GetServiceQuota and ListServiceQuotas (awsJson1_1).
+//! Service Quotas: GetServiceQuota and ListServiceQuotas (awsJson1_1),
+//! with `UsageMetric` for quotas whose usage CloudWatch measures (the
+//! usage itself is answered by `monitoring` GetMetricData).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::org::{Account, Quota};
 use super::page;
@@ -41,7 +43,7 @@ pub fn handle(account: &Account, target: &Target, call: &ApiCall) -> Result<Valu
 }
 
 fn quota_json(q: &Quota, account: &Account, target: &Target) -> Value {
-    json!({
+    let mut quota = json!({
         "ServiceCode": q.service_code,
         "ServiceName": q.service_code.to_uppercase(),
         "QuotaArn": format!("arn:aws:servicequotas:{}:{}:{}/{}", target.region, account.id, q.service_code, q.code),
@@ -51,5 +53,16 @@ fn quota_json(q: &Quota, account: &Account, target: &Target) -> Value {
         "Unit": q.unit,
         "Adjustable": q.adjustable,
         "GlobalQuota": false,
-    })
+    });
+    if let Some(metric) = &q.usage_metric {
+        let dimensions: Map<String, Value> =
+            metric.dimensions.iter().map(|(name, value)| (name.to_string(), value.as_ref().into())).collect();
+        quota["UsageMetric"] = json!({
+            "MetricNamespace": metric.namespace,
+            "MetricName": metric.name,
+            "MetricDimensions": dimensions,
+            "MetricStatisticRecommendation": metric.statistic,
+        });
+    }
+    quota
 }

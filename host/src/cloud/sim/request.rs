@@ -82,6 +82,37 @@ pub fn strings<'a>(params: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
     list(params, key).into_iter().filter_map(Value::as_str).collect()
 }
 
+/// A list parameter of strings with a count in `range`: None when absent,
+/// an error when it is not a list of strings or has too few or too many.
+pub fn string_list<'a>(
+    protocol: Protocol,
+    params: &'a Map<String, Value>,
+    key: &str,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<Option<Vec<&'a str>>, ApiError> {
+    let items = match params.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(invalid(protocol, format_args!("{key} must be a list of strings"))),
+    };
+    if !range.contains(&items.len()) {
+        return Err(invalid(
+            protocol,
+            format_args!(
+                "1 validation error detected: Value at '{key}' failed to satisfy constraint: Member must have \
+                 length between {} and {}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    items
+        .iter()
+        .map(|v| v.as_str().ok_or_else(|| invalid(protocol, format_args!("{key} must be a list of strings"))))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 /// A request id that is the same for the same request, so runs compare
 /// equal whatever order their calls happened in.
 pub fn request_id(target: &Target, call: &ApiCall) -> String {

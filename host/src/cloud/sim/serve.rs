@@ -7,7 +7,8 @@
 //! `AKIA` (or `ASIA`) + the 12-digit account id + any 4 characters, e.g.
 //! `AKIA111111111111DEMO`; any secret is accepted. The region and service
 //! come from the credential scope; the operation from `Action` (EC2 and
-//! query services) or `X-Amz-Target` (JSON services). Answers go through
+//! query services) or `X-Amz-Target` (JSON services, and CloudWatch asked
+//! in awsJson1_0, as boto3 asks it). Answers go through
 //! the same [`crate::cloud::Backend`] as in-process runs: throttling,
 //! latency and faults included.
 //!
@@ -153,19 +154,42 @@ async fn answer(
             return Ok(closing(aws_error(protocol_of(&head.headers), &error)));
         }
     };
-    let Parsed { protocol, target, call } = match read_request(&head.headers, &body) {
+    let Parsed { protocol, target, call, query_compatible } = match read_request(&head.headers, &body) {
         Ok(parsed) => parsed,
         Err(refusal) => return Ok(*refusal),
     };
     Ok(match backend.call(&target, &call).await {
+        Ok(json) if query_compatible => {
+            let doc: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+            let doc = super::monitoring::json_protocol(&call.operation, doc);
+            respond(StatusCode::OK, "application/x-amz-json-1.0", doc.to_string())
+        }
         Ok(json) if protocol == Protocol::Json => respond(StatusCode::OK, "application/x-amz-json-1.1", json),
         Ok(json) => {
             let doc: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
             let xml = xml::json_to_response(&doc, protocol, &call.operation, "sim-request");
             respond(StatusCode::OK, "text/xml", xml)
         }
+        Err(e) if query_compatible => query_compatible_error(&e),
         Err(e) => aws_error(protocol, &e),
     })
+}
+
+/// Query services that also speak awsJson1_0, and their `X-Amz-Target`
+/// prefix: CloudWatch answers JSON as well (boto3 has asked for it since
+/// botocore 1.38), with the query error code in `x-amzn-query-error`.
+const QUERY_ALSO_JSON: [(&str, &str); 1] = [("monitoring", "GraniteServiceVersion20100801")];
+
+/// An error of a query-compatible JSON answer: the JSON body, and the
+/// query protocol's code and fault in `x-amzn-query-error`, where
+/// AWS's SDKs read it.
+fn query_compatible_error(e: &ApiError) -> Response<Full<Bytes>> {
+    let mut response = aws_error(Protocol::Json, e);
+    let fault = if e.status >= 500 { "Receiver" } else { "Sender" };
+    if let Ok(value) = http::HeaderValue::from_str(&format!("{};{fault}", e.code)) {
+        response.headers_mut().insert("x-amzn-query-error", value);
+    }
+    response
 }
 
 /// A request read: the call, whom it is for, and the protocol to answer in.
@@ -174,6 +198,8 @@ struct Parsed {
     protocol: Protocol,
     target: Target,
     call: ApiCall,
+    /// A query service asked in JSON (see [`QUERY_ALSO_JSON`]).
+    query_compatible: bool,
 }
 
 /// Reads the call in a request's headers and body, or the answer refusing
@@ -191,13 +217,20 @@ fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Box<Response
         return Err(Box::new(plain(StatusCode::BAD_REQUEST, &why)));
     };
     let text = String::from_utf8_lossy(body);
-    let decoded: Result<(String, Map<String, Value>), String> = match service.protocol {
+    let json_target = QUERY_ALSO_JSON
+        .iter()
+        .find(|(name, _)| *name == service.name)
+        .map(|(_, prefix)| *prefix)
+        .filter(|prefix| header("x-amz-target").is_some_and(|t| t.starts_with(prefix)));
+    let protocol = if json_target.is_some() { Protocol::Json } else { service.protocol };
+    let decoded: Result<(String, Map<String, Value>), String> = match protocol {
         Protocol::Json => {
+            let prefix = json_target.unwrap_or(service.version);
             let operation = header("x-amz-target")
-                .and_then(|t| t.strip_prefix(service.version))
+                .and_then(|t| t.strip_prefix(prefix))
                 .and_then(|t| t.strip_prefix('.'))
                 .map(str::to_owned)
-                .ok_or_else(|| format!("X-Amz-Target must be {}.Operation", service.version));
+                .ok_or_else(|| format!("X-Amz-Target must be {prefix}.Operation"));
             let params = match serde_json::from_str::<Value>(if text.trim().is_empty() { "{}" } else { &text }) {
                 Ok(Value::Object(map)) => Ok(map),
                 _ => Err("the body must be a JSON object".to_owned()),
@@ -207,15 +240,15 @@ fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Box<Response
         protocol => form::decode(protocol, &text).map_err(|e| e.to_string()),
     };
     let (operation, params) =
-        decoded.map_err(|e| Box::new(aws_error(service.protocol, &ApiError::new("ValidationError", 400, e))))?;
+        decoded.map_err(|e| Box::new(aws_error(protocol, &ApiError::new("ValidationError", 400, e))))?;
     let Some(account_id) = account_of(&signed.access_key_id) else {
         let error =
             ApiError::new("InvalidClientTokenId", 403, "The security token included in the request is invalid.");
-        return Err(Box::new(aws_error(service.protocol, &error)));
+        return Err(Box::new(aws_error(protocol, &error)));
     };
     let target = Target { account_id: account_id.to_owned(), account_name: String::new(), region: signed.region };
     let call = ApiCall { service: service.name.to_owned(), operation, params };
-    Ok(Parsed { protocol: service.protocol, target, call })
+    Ok(Parsed { protocol, target, call, query_compatible: json_target.is_some() })
 }
 
 /// The protocol a request's signature names, for errors answered before
@@ -355,6 +388,143 @@ mod tests {
 
         let (_, unknown) = post(&url, "999999999999", "us-east-1", &call("sts", "GetCallerIdentity", json!({}))).await;
         assert_eq!(unknown.unwrap_err().code, "InvalidClientTokenId");
+    }
+
+    #[tokio::test]
+    async fn new_operations_over_http_equal_the_in_process_answers() {
+        let url = start(SimCloud::new(demo())).await;
+        let local = SimCloud::new(demo());
+        let usage = json!({
+            "MetricDataQueries": [
+                {
+                    "Id": "vcpus",
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AWS/Usage",
+                            "MetricName": "ResourceCount",
+                            "Dimensions": [
+                                {"Name": "Service", "Value": "EC2"},
+                                {"Name": "Type", "Value": "Resource"},
+                                {"Name": "Resource", "Value": "vCPU"},
+                                {"Name": "Class", "Value": "Standard/OnDemand"},
+                            ],
+                        },
+                        "Period": 300,
+                        "Stat": "Maximum",
+                    },
+                    "ReturnData": true,
+                },
+                {
+                    "Id": "lambda",
+                    "Label": "concurrency <max>",
+                    "MetricStat": {
+                        "Metric": {"Namespace": "AWS/Lambda", "MetricName": "ConcurrentExecutions"},
+                        "Period": 60,
+                        "Stat": "Maximum",
+                    },
+                },
+                {
+                    "Id": "none",
+                    "MetricStat": {"Metric": {"Namespace": "AWS/Usage", "MetricName": "Nope"}, "Period": 60, "Stat": "Sum"},
+                },
+            ],
+            "StartTime": "2026-03-01T00:00:00Z",
+            "EndTime": "2026-03-01T06:00:00Z",
+        });
+        let mut paged = usage.clone();
+        paged["MaxDatapoints"] = json!(1);
+        let calls = [
+            ("iam", "ListUsers", json!({"MaxItems": 4})),
+            ("iam", "ListMFADevices", json!({"UserName": "user-003"})),
+            ("iam", "ListAccessKeys", json!({"UserName": "user-003", "MaxItems": 1})),
+            ("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER001KEY1"})),
+            ("iam", "GetAccessKeyLastUsed", json!({"AccessKeyId": "AKIADEMO0USER002KEY1"})),
+            ("health", "DescribeEvents", json!({"maxResults": 2})),
+            (
+                "health",
+                "DescribeAffectedEntities",
+                json!({"filter": {"eventArns": [
+                    "arn:aws:health:us-east-1::event/EC2/AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED/AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED_DEMO_1"
+                ]}}),
+            ),
+            ("health", "DescribeEventsForOrganization", json!({"filter": {"eventStatusCodes": ["open", "upcoming"]}})),
+            ("servicequotas", "GetServiceQuota", json!({"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"})),
+            ("monitoring", "GetMetricData", usage.clone()),
+            ("monitoring", "GetMetricData", paged),
+        ];
+        let target =
+            Target { account_id: "111111111111".into(), account_name: String::new(), region: "us-east-1".into() };
+        for (service, operation, params) in calls {
+            let c = call(service, operation, params);
+            let (status, over_http) = post(&url, "111111111111", "us-east-1", &c).await;
+            let in_process: Value = serde_json::from_str(&local.answer(&target, &c).unwrap()).unwrap();
+            assert_eq!((status, over_http.unwrap()), (200, in_process), "{service}:{operation}");
+        }
+        // And errors keep their code and status.
+        let c = call("iam", "ListAccessKeys", json!({"UserName": "nobody"}));
+        let (status, e) = post(&url, "111111111111", "us-east-1", &c).await;
+        assert_eq!((status, e.unwrap_err().code.as_str()), (404, "NoSuchEntity"));
+        let c = call("monitoring", "GetMetricData", json!({"MetricDataQueries": [{"Id": "X"}], "StartTime": 0}));
+        let (status, e) = post(&url, "111111111111", "us-east-1", &c).await;
+        assert_eq!((status, e.unwrap_err().code.as_str()), (400, "ValidationError"));
+    }
+
+    /// A request to CloudWatch in awsJson1_0, as boto3 sends it.
+    async fn cloudwatch_json(url: &str, body: Value) -> (StatusCode, HeaderMap, Value) {
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIA111111111111DEMO/20260301/us-east-1/monitoring/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature={}",
+            "0".repeat(64)
+        );
+        let request = Request::post(url)
+            .header("x-amz-date", "20260301T000000Z")
+            .header("authorization", auth)
+            .header("x-amz-target", "GraniteServiceVersion20100801.GetMetricData")
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        let (head, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        (head.status, head.headers, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn cloudwatch_also_answers_in_json_as_boto3_asks() {
+        let url = start(SimCloud::new(demo())).await;
+        let metric = json!({
+            "Namespace": "AWS/Usage",
+            "MetricName": "ResourceCount",
+            "Dimensions": [
+                {"Name": "Service", "Value": "EC2"},
+                {"Name": "Type", "Value": "Resource"},
+                {"Name": "Resource", "Value": "vCPU"},
+                {"Name": "Class", "Value": "Standard/Spot"},
+            ],
+        });
+        let body = json!({
+            "MetricDataQueries": [
+                {"Id": "spot", "MetricStat": {"Metric": metric, "Period": 300, "Stat": "Maximum"}, "ReturnData": true},
+                {"Id": "none", "MetricStat": {"Metric": {"Namespace": "A", "MetricName": "B"}, "Period": 300, "Stat": "Maximum"}},
+            ],
+            "StartTime": 1_772_323_200.0,
+            "EndTime": 1_772_326_800,
+        });
+        let (status, headers, answer) = cloudwatch_json(&url, body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/x-amz-json-1.0");
+        let results = answer["MetricDataResults"].as_array().unwrap();
+        assert_eq!(results[0]["Values"], json!([540.0]));
+        let at = results[0]["Timestamps"][0].as_f64().unwrap();
+        assert!((1_772_323_200.0..1_772_326_800.0).contains(&at), "{at}");
+        assert_eq!((&results[1]["Timestamps"], &results[1]["Values"]), (&json!([]), &json!([])));
+        assert_eq!(answer["Messages"], json!([]));
+
+        let (status, headers, error) = cloudwatch_json(&url, json!({"MetricDataQueries": [{"Id": "Bad"}]})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(headers["x-amzn-query-error"], "ValidationError;Sender");
+        assert_eq!(error["__type"], "ValidationError");
     }
 
     #[tokio::test]
@@ -529,7 +699,15 @@ mod tests {
     /// A header value a client might send: a valid signature (for a known
     /// service or not), fragments of one, or noise.
     fn authorization() -> impl Strategy<Value = String> {
-        let service = prop_oneof![Just("ec2"), Just("iam"), Just("sts"), Just("health"), Just("s3"), Just("")];
+        let service = prop_oneof![
+            Just("ec2"),
+            Just("iam"),
+            Just("sts"),
+            Just("health"),
+            Just("monitoring"),
+            Just("s3"),
+            Just("")
+        ];
         let key = prop_oneof![
             Just("AKIA111111111111DEMO".to_owned()),
             Just("AKIA999999999999DEMO".to_owned()),
@@ -565,7 +743,9 @@ mod tests {
             date in proptest::option::of(prop_oneof![Just("20250101T000000Z".to_owned()), "\\PC{0,20}"]),
             target in proptest::option::of(prop_oneof![
                 Just("AWSHealth_20160804.DescribeEvents".to_owned()),
+                Just("GraniteServiceVersion20100801.GetMetricData".to_owned()),
                 "AWSHealth_20160804\\PC{0,12}",
+                "GraniteServiceVersion20100801\\PC{0,12}",
                 "\\PC{0,20}",
             ]),
             body in body(),

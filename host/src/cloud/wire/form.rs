@@ -205,6 +205,44 @@ mod tests {
     }
 
     #[test]
+    fn nested_query_lists_round_trip_as_cloudwatch_spells_them() {
+        let queries = json!({
+            "MetricDataQueries": [
+                {
+                    "Id": "vcpus",
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AWS/Usage",
+                            "MetricName": "ResourceCount",
+                            "Dimensions": [{"Name": "Service", "Value": "EC2"}, {"Name": "Class", "Value": "Standard/OnDemand"}],
+                        },
+                        "Period": 300,
+                        "Stat": "Maximum",
+                    },
+                    "ReturnData": true,
+                },
+                {"Id": "e1", "Expression": "SUM(METRICS())", "Label": "a & b"},
+            ],
+            "StartTime": "2026-03-01T00:00:00Z",
+            "EndTime": "2026-03-02T00:00:00Z",
+        });
+        let body = encode(Protocol::Query, "GetMetricData", "2010-08-01", &params(queries.clone()));
+        let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        let field = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(field("MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Name"), Some("Class"));
+        assert_eq!(
+            field("MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Value"),
+            Some("Standard/OnDemand")
+        );
+        assert_eq!(field("MetricDataQueries.member.1.MetricStat.Period"), Some("300"));
+        assert_eq!(field("MetricDataQueries.member.2.Label"), Some("a & b"));
+        assert_eq!(fields.len(), 2 + 15, "Action, Version and one field per leaf: {fields:?}");
+        let (action, decoded) = decode(Protocol::Query, &body).unwrap();
+        assert_eq!(action, "GetMetricData");
+        assert_eq!(Value::Object(decoded), as_text(&queries));
+    }
+
+    #[test]
     fn conflicting_or_broken_keys_are_errors() {
         for body in ["Action=X&A=1&A.B=2", "Action=X&A.0=1", "Action=X&A..B=1", "Action=X&A.1=1&A.B=2", "A=1"] {
             assert!(decode(Protocol::Ec2, body).is_err(), "{body}");

@@ -261,6 +261,23 @@ mod tests {
             ),
             (Protocol::Query, json!({"Roles": [{"RoleName": "r", "Path": "/"}], "IsTruncated": "true", "Marker": "m"})),
             (Protocol::Query, json!({"Account": "111111111111", "Arn": "arn:aws:sts::1:assumed-role/x/y"})),
+            (
+                Protocol::Query,
+                json!({
+                    "MetricDataResults": [
+                        {"Id": "a", "Label": "x <y>", "Timestamps": ["2026-03-01T00:55:00Z"], "Values": ["240.0"], "StatusCode": "Complete"},
+                        {"Id": "b", "Label": "B", "StatusCode": "PartialData"},
+                    ],
+                    "NextToken": "6f70",
+                }),
+            ),
+            (
+                Protocol::Query,
+                json!({
+                    "UserName": "u",
+                    "AccessKeyLastUsed": {"ServiceName": "N/A", "Region": "N/A"},
+                }),
+            ),
         ];
         for (protocol, doc) in docs {
             let xml = json_to_response(&doc, protocol, "Op", "req-1");
