@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use trawl_host::distribution::registry::Registry;
 use trawl_host::distribution::{LockFile, PluginPolicy, PluginSource, TrustedKey, digest_of, load_plugins, signing};
-use trawl_host::runtime::{Runtime, RuntimeConfig};
+use trawl_host::runtime::RuntimeConfig;
 
 const ROUNDS: usize = 21;
 
@@ -77,7 +77,9 @@ fn main() {
     });
     let pinned = PluginSource::Oci(reference.at_digest(&manifest));
 
-    let runtime = Runtime::new(RuntimeConfig { max_instances: 4, ..RuntimeConfig::default() }).unwrap();
+    // Each load builds its runtime (engine, pool) once its components are
+    // fetched, file and cache alike.
+    let config = RuntimeConfig { max_instances: 4, ..RuntimeConfig::default() };
     let lock = work.path().join("trawl.lock");
     let trust = vec![TrustedKey::read(&key.with_extension("pub")).unwrap()];
     let policy = PluginPolicy {
@@ -89,7 +91,7 @@ fn main() {
     rt.block_on(async {
         // The first pull fills the component cache; the lock is written from it.
         let first = PluginPolicy { update_lock: true, accept_permissions: true, ..policy.clone() };
-        load_plugins(&runtime, std::slice::from_ref(&pinned), &first).await.unwrap();
+        load_plugins(config.clone(), std::slice::from_ref(&pinned), &first).await.unwrap();
     });
     assert_eq!(LockFile::read(&lock).unwrap().plugins.len(), 1);
     // From here on nothing may reach the registry.
@@ -101,10 +103,10 @@ fn main() {
     rt.block_on(async {
         for _ in 0..ROUNDS {
             let started = Instant::now();
-            load_plugins(&runtime, std::slice::from_ref(&file), &PluginPolicy::default()).await.unwrap();
+            load_plugins(config.clone(), std::slice::from_ref(&file), &PluginPolicy::default()).await.unwrap();
             from_file.push(started.elapsed());
             let started = Instant::now();
-            load_plugins(&runtime, std::slice::from_ref(&pinned), &policy).await.unwrap();
+            load_plugins(config.clone(), std::slice::from_ref(&pinned), &policy).await.unwrap();
             from_cache.push(started.elapsed());
         }
     });

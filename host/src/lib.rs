@@ -26,5 +26,6 @@ pub mod report;
 pub mod run;
 pub mod runtime;
 pub mod scheduler;
+pub mod starter;
 pub mod suggest;
 pub mod targets;

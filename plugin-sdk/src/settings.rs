@@ -103,6 +103,7 @@ impl Setting {
         &self.name
     }
 
+    #[cfg(not(target_family = "wasm"))]
     pub(crate) fn default_value(&self) -> Option<&SettingValue> {
         self.default.as_ref()
     }

@@ -1,6 +1,7 @@
 //! The `host` command line: `run`, `inspect` and `sim export`.
 
 mod aws;
+mod new;
 mod output;
 mod plugin;
 mod run;
@@ -116,6 +117,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Start a collector: a ready crate (or Python app, or JavaScript
+    /// module) with a paginated example, its tests and the SDK it builds
+    /// against; prints the commands that build and run it.
+    New(new::NewArgs),
     /// Share collectors: publish to a registry, lock, sign.
     Plugin {
         #[command(subcommand)]
@@ -234,6 +239,7 @@ async fn dispatch(command: Command, quiet: bool) -> anyhow::Result<ExitCode> {
             plugin::inspect_reference(&reference, registry_insecure, json).await.map(|()| Exit::Success.into())
         }
         Command::Plugin { command } => plugin::run(command, quiet).await,
+        Command::New(args) => new::new(args),
         Command::Sim { command: SimCommand::Serve(args) } => serve(*args).await,
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -127,8 +127,8 @@ pub async fn run(command: PluginCommand, quiet: bool) -> anyhow::Result<ExitCode
         PluginCommand::Lock { plugins, lock, registry_insecure } => {
             let args = PolicyArgs { update_lock: true, registry_insecure, ..PolicyArgs::default() };
             let policy = PluginPolicy { accept_permissions: true, ..args.policy(&plugins, Some(lock.clone()), &[])? };
-            let runtime = Runtime::new(RuntimeConfig { max_instances: 2, ..RuntimeConfig::default() })?;
-            let loaded = load_plugins(&runtime, &plugins, &policy).await.map_err(InputError::from)?;
+            let config = RuntimeConfig { max_instances: 2, ..RuntimeConfig::default() };
+            let (_runtime, loaded) = load_plugins(config, &plugins, &policy).await.map_err(InputError::from)?;
             if !quiet {
                 let file = LockFile::read(&lock).map_err(InputError::from)?;
                 for plugin in &loaded {

@@ -17,7 +17,7 @@ pub use lock::{LockEntry, LockFile};
 pub use signing::TrustedKey;
 pub use source::{OciReference, PluginSource};
 
-use crate::runtime::{Plugin, Runtime};
+use crate::runtime::{Plugin, Runtime, RuntimeConfig};
 use registry::Registry;
 
 /// How plugins are checked before they run.
@@ -200,21 +200,22 @@ impl Fetcher {
 }
 
 /// Fetches, verifies and loads `sources` under `policy`, in order; the
-/// first refusal is the error, before anything runs. With
-/// `policy.update_lock`, what was found is written to the lock instead.
+/// first refusal is the error, before anything runs. The runtime is built
+/// from `config` once every component is fetched, so its instance pool
+/// can fit them (see [`RuntimeConfig::fit`]). With `policy.update_lock`,
+/// what was found is written to the lock instead.
 pub async fn load_plugins(
-    runtime: &Runtime,
+    config: RuntimeConfig,
     sources: &[PluginSource],
     policy: &PluginPolicy,
-) -> Result<Vec<Plugin>, String> {
+) -> Result<(Runtime, Vec<Plugin>), String> {
     let mut lock = match &policy.lock {
         Some(path) => Some((path.clone(), LockFile::read(path)?)),
         None => None,
     };
     let mut fetcher = Fetcher::new(policy);
-    let mut plugins: Vec<Plugin> = Vec::with_capacity(sources.len());
-    let mut changed = false;
-    for (i, source) in sources.iter().enumerate() {
+    let mut fetched_all = Vec::with_capacity(sources.len());
+    for source in sources {
         let name = source.to_string();
         let entry = lock.as_ref().and_then(|(_, l)| l.entry(&name)).cloned();
         let pinned = if policy.update_lock { None } else { entry.as_ref().and_then(|e| e.manifest.clone()) };
@@ -224,6 +225,14 @@ pub async fn load_plugins(
                 .map_err(|why| format!("{name}: refused: {why}"))?;
             fetcher.remember_signature(&fetched);
         }
+        fetched_all.push((entry, fetched));
+    }
+    let components: Vec<&[u8]> = fetched_all.iter().map(|(_, f)| f.bytes.as_slice()).collect();
+    let runtime = Runtime::new(config.fit(&components)).map_err(|e| format!("{e:#}"))?;
+    let mut plugins: Vec<Plugin> = Vec::with_capacity(sources.len());
+    let mut changed = false;
+    for (i, (entry, fetched)) in fetched_all.into_iter().enumerate() {
+        let name = fetched.source.to_string();
         let plugin = runtime.load_bytes(&name, &fetched.bytes).await.map_err(|e| e.to_string())?;
         if let Some(first) = plugins.iter().find(|p| p.info.name == plugin.info.name) {
             return Err(format!(
@@ -264,5 +273,5 @@ pub async fn load_plugins(
         file.write(path)?;
         tracing::info!(lock = %path.display(), "lock file updated");
     }
-    Ok(plugins)
+    Ok((runtime, plugins))
 }

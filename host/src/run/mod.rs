@@ -44,7 +44,7 @@ use crate::cloud::{CloudClient, RetryPolicy, Target};
 use crate::distribution::{PluginPolicy, PluginSource, load_plugins};
 use crate::limits::Limits;
 use crate::runtime::settings::SettingArg;
-use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Plugin, Runtime, RuntimeConfig};
+use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Plugin, RuntimeConfig};
 use crate::scheduler::{self, Quorum, SchedulerConfig};
 use crate::targets::{self, Selection};
 
@@ -238,13 +238,14 @@ impl RunBuilder {
         if self.plugins.is_empty() {
             return Err(RunError::input("no plugin to run: give one or more .wasm files"));
         }
-        let runtime = Runtime::new(RuntimeConfig {
+        let config = RuntimeConfig {
             max_instances: self.scheduler.max_workers as u32 + 2,
             info_timeout: self.scheduler.task_timeout,
             output_limits: OutputLimits { max_bytes: self.max_output },
             ..RuntimeConfig::default()
-        })?;
-        let mut plugins = load_plugins(&runtime, &self.plugins, &self.policy).await.map_err(RunError::Input)?;
+        };
+        let (_runtime, mut plugins) =
+            load_plugins(config, &self.plugins, &self.policy).await.map_err(RunError::Input)?;
         configure(&mut plugins, &self.settings).map_err(RunError::Input)?;
         let plugins: Vec<Arc<Plugin>> = plugins.into_iter().map(Arc::new).collect();
         let limits = Arc::new(self.limits);

@@ -29,7 +29,7 @@ const DETAILS_INTERFACE_0_1_1: &str = "trawl:collector/details@0.1.1";
 pub const WORLD_VERSION: (u64, u64, u64) = (0, 1, 1);
 
 /// How many times a plugin runs in one collection (see the WIT `scope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Once per (account, region).

@@ -84,6 +84,21 @@ impl PoolRoom {
     }
 }
 
+/// The largest initial linear memory of the core modules in `wasm` (a
+/// component or a core module), in bytes: what an instance starts with.
+/// Unreadable input counts as 0; loading it reports the error.
+pub fn initial_memory(wasm: &[u8]) -> u64 {
+    let mut largest = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Ok(wasmparser::Payload::MemorySection(memories)) = payload else { continue };
+        for memory in memories.into_iter().flatten() {
+            let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+            largest = largest.max(memory.initial.saturating_mul(page));
+        }
+    }
+    largest
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -103,6 +118,18 @@ mod tests {
         assert!(!waiting.is_finished(), "a second instance does not fit while the first lives");
         drop(first);
         tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("admitted once the first is gone").unwrap();
+    }
+
+    #[test]
+    fn initial_memory_is_read_from_every_nested_module() {
+        // A component with one module of 3 pages, and one with 200.
+        let small = wat::parse_str("(module (memory 3))").unwrap();
+        assert_eq!(initial_memory(&small), 3 << 16);
+        let component =
+            wat::parse_str("(component (core module $a (memory 3)) (core module $b (memory 200)) (core module $c))")
+                .unwrap();
+        assert_eq!(initial_memory(&component), 200 << 16);
+        assert_eq!(initial_memory(b"not wasm"), 0);
     }
 
     #[test]
