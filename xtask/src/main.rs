@@ -53,7 +53,9 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }
 
-/// Plugin crates: directories with a Cargo.toml under the plugin dirs.
+/// Plugin crates: directories with a Cargo.toml under the plugin dirs that
+/// build a component (`crate-type = ["cdylib"]`) or a command; a plain
+/// library there (code two collectors share) is built as their dependency.
 fn plugin_crates(root: &Path) -> Vec<(String, String)> {
     let mut crates = Vec::new();
     for dir in PLUGIN_DIRS {
@@ -61,6 +63,10 @@ fn plugin_crates(root: &Path) -> Vec<(String, String)> {
         for entry in entries.flatten() {
             let manifest = entry.path().join("Cargo.toml");
             let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+            let library_only = text.contains("[lib]") && !text.contains("cdylib");
+            if library_only {
+                continue;
+            }
             let Some(package) = text.lines().find_map(|l| l.trim().strip_prefix("name = ")) else { continue };
             let package = package.trim_matches('"').to_owned();
             let short = package.trim_start_matches("trawl-plugin-").trim_start_matches("trawl-test-").to_owned();
