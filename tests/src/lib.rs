@@ -29,6 +29,11 @@ fn cargo(args: &[&str]) {
     assert!(status.success(), "cargo {} failed", args.join(" "));
 }
 
+/// Cargo's target directory.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
 fn artifacts() -> &'static Artifacts {
     static BUILT: OnceLock<Artifacts> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -36,7 +41,7 @@ fn artifacts() -> &'static Artifacts {
         // are compiled, and these are no-ops after the first test binary.
         cargo(&["build", "--quiet", "--package", "trawl-host", "--bin", "host"]);
         cargo(&["xtask", "plugins"]);
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+        let target = target_dir();
         Artifacts { host: target.join("debug/host"), plugins: target.join("plugins") }
     })
 }
@@ -66,21 +71,27 @@ impl Run {
     }
 }
 
-/// The real `host` binary with `args`, ready to spawn: an isolated
-/// compile cache, no inherited log settings, and none of the machine's
-/// AWS settings (no credentials, profiles, endpoint, or instance metadata
-/// to wait for); a test sets what it means to use.
+/// The real `host` binary with `args`, ready to spawn: a compile cache
+/// shared by every test process of the run (under the target directory,
+/// so a Python component is compiled once, not once per test binary), no
+/// inherited log settings, and none of the machine's AWS settings (no
+/// credentials, profiles, endpoint, or instance metadata to wait for); a
+/// test sets what it means to use.
 pub fn host_command(args: &[&str]) -> Command {
-    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| tempfile::tempdir().unwrap());
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        let dir = target_dir().join("test-compile-cache");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    });
     let mut command = Command::new(&artifacts().host);
-    command.args(args).env("TRAWL_CACHE_DIR", cache.path()).env_remove("TRAWL_LOG");
+    command.args(args).env("TRAWL_CACHE_DIR", cache).env_remove("TRAWL_LOG");
     for (name, _) in std::env::vars_os() {
         if name.to_str().is_some_and(|n| n.starts_with("AWS_")) {
             command.env_remove(name);
         }
     }
-    let empty = cache.path().join("empty-aws-file");
+    let empty = target_dir().join("test-empty-aws-file");
     if !empty.exists() {
         std::fs::write(&empty, "").unwrap();
     }
@@ -237,7 +248,7 @@ pub fn example(name: &str, args: &[&str]) -> Run {
 /// Where tests keep what a person may want to look at afterwards
 /// (screenshots): `target/test-artifacts/`.
 pub fn artifact_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let target = target_dir();
     let dir = target.join("test-artifacts");
     std::fs::create_dir_all(&dir).unwrap();
     dir
