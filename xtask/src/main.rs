@@ -78,6 +78,8 @@ fn bench() -> Result<(), String> {
             "reports",
             "--bench",
             "distribution",
+            "--bench",
+            "languages",
         ])
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;
