@@ -75,7 +75,11 @@ async fn measure(plugin: &Arc<Plugin>, backend: &Arc<dyn Backend>, targets: &[Ta
     let jobs = scheduler::jobs(&plugins, vec![targets.to_vec()]);
     let started = Instant::now();
     let mut results = Vec::with_capacity(targets.len());
-    scheduler::run(&plugins, client, jobs, &config, CancellationToken::new(), |_, r| results.push(r)).await;
+    scheduler::run(&plugins, client, jobs, &config, CancellationToken::new(), |_, r| {
+        results.push(r);
+        std::future::ready(())
+    })
+    .await;
     let wall = started.elapsed();
     assert!(results.iter().all(|r| r.status == trawl_host::report::Status::Succeeded), "every target succeeds");
     let task_us = results.iter().map(|r| r.elapsed.as_secs_f64() * 1e6).collect();

@@ -152,7 +152,8 @@ fn main() {
         let started = Instant::now();
         let mut statuses = Vec::new();
         rt.block_on(scheduler::run(&plugins, client.clone(), jobs, &config, CancellationToken::new(), |_, r| {
-            statuses.push(r.status)
+            statuses.push(r.status);
+            std::future::ready(())
         }));
         let wall = started.elapsed();
         let calls = client.stats().snapshot();

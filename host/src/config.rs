@@ -120,6 +120,12 @@ pub struct RunConfig {
     pub plugins: Option<Vec<String>>,
     /// Plugin settings as `PLUGIN.SETTING=VALUE`, as `--set` takes them.
     pub set: Option<Vec<String>>,
+    /// Databases the run is written into (`--into`).
+    pub into: Option<Vec<String>>,
+    /// The run's id in the databases.
+    pub run_id: Option<String>,
+    /// Complete runs of the same plugins kept in the databases.
+    pub keep: Option<usize>,
     /// Settings from `[plugins.NAME]` tables.
     #[serde(skip)]
     pub plugin_settings: Vec<SettingArg>,
@@ -309,7 +315,7 @@ const FLAG_KEYS: &[(&str, &str)] = &[
 /// Keys whose value is a list, which also take one string of
 /// comma-separated items, as their flags do.
 const LIST_KEYS: &[&str] =
-    &["accounts", "regions", "plugins", "rate_limit", "sim_limit", "sim_broken", "broken_accounts", "trust"];
+    &["accounts", "regions", "plugins", "rate_limit", "sim_limit", "sim_broken", "broken_accounts", "trust", "into"];
 
 impl RunConfig {
     /// Reads a config file's text: every `host run` flag under its own
@@ -328,6 +334,21 @@ impl RunConfig {
             None => None,
         };
         normalize_keys(&mut table);
+        // `[into]` with `urls` and `keep` says what `into = [...]` and
+        // `keep = N` say.
+        if matches!(table.get("into"), Some(toml::Value::Table(_)))
+            && let Some(toml::Value::Table(mut section)) = table.remove("into")
+        {
+            if let Some(urls) = section.remove("urls").or_else(|| section.remove("url")) {
+                table.insert("into".into(), urls);
+            }
+            if let Some(keep) = section.remove("keep") {
+                table.insert("keep".into(), keep);
+            }
+            if let Some(key) = section.keys().next() {
+                return Err(format!("unknown key `into.{key}`; [into] takes urls and keep"));
+            }
+        }
         // One setting needs no list; a comma in it is the setting's own.
         if let Some(toml::Value::String(one)) = table.get("set") {
             let one = toml::Value::Array(vec![toml::Value::String(one.clone())]);
@@ -403,6 +424,9 @@ const KNOWN_KEYS: &[&str] = &[
     "endpoint_url",
     "plugins",
     "set",
+    "into",
+    "run_id",
+    "keep",
     "lock",
     "update_lock",
     "registry_insecure",

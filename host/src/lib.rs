@@ -27,5 +27,6 @@ pub mod run;
 pub mod runtime;
 pub mod scheduler;
 pub mod starter;
+pub mod store;
 pub mod suggest;
 pub mod targets;

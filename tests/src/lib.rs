@@ -285,7 +285,7 @@ impl OciRegistry {
 
     fn with_users(users: Option<String>) -> Self {
         let storage = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let address = format!("127.0.0.1:{port}");
         let mut registry = Self { child: None, address, storage, users };
         registry.resume();
@@ -347,4 +347,143 @@ impl Drop for OciRegistry {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A real PostgreSQL server (Debian's `postgresql` package) in a
+/// temporary directory on a free loopback port, initialised for the test
+/// and stopped when dropped. As root (CI) it runs as the `postgres` user,
+/// which initdb requires. The superuser is `trawl`, password
+/// [`PostgresServer::PASSWORD`], over TCP with SCRAM.
+pub struct PostgresServer {
+    child: Child,
+    _dir: tempfile::TempDir,
+    /// `postgres://trawl:PASSWORD@127.0.0.1:PORT/postgres`.
+    pub url: String,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl PostgresServer {
+    /// The superuser's password.
+    pub const PASSWORD: &'static str = "s3cret-pg";
+
+    /// Initialises and starts a server.
+    pub fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                versions.flatten().map(|v| v.path().join("bin")).filter(|b| b.join("initdb").exists()).max()
+            })
+            .expect("PostgreSQL's server (Debian's `postgresql` package; `cargo xtask setup` installs it)");
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let pwfile = dir.path().join("pw");
+        std::fs::write(&pwfile, Self::PASSWORD).unwrap();
+        let as_root =
+            Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if as_root {
+            // initdb refuses root: the server's files belong to `postgres`.
+            let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
+            assert!(status.success(), "chown of the PostgreSQL directory failed");
+        }
+        let run = |program: &Path, args: &[&str]| {
+            let mut command = if as_root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]).arg(program);
+                c
+            } else {
+                Command::new(program)
+            };
+            command.args(args);
+            command
+        };
+        let init = run(
+            &bin.join("initdb"),
+            &["-D", data.to_str().unwrap(), "-U", "trawl", "--auth-local=trust", "--auth-host=scram-sha-256"],
+        )
+        .arg(format!("--pwfile={}", pwfile.display()))
+        .output()
+        .unwrap();
+        assert!(init.status.success(), "initdb failed: {}", String::from_utf8_lossy(&init.stderr));
+        let port = free_port();
+        let child = run(
+            &bin.join("postgres"),
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-p",
+                &port.to_string(),
+                "-k",
+                dir.path().to_str().unwrap(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting postgres");
+        let server = Self {
+            child,
+            _dir: dir,
+            url: format!("postgres://trawl:{}@127.0.0.1:{port}/postgres", Self::PASSWORD),
+            port,
+        };
+        let ready = std::time::Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(ready.elapsed() < std::time::Duration::from_secs(30), "postgres did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Accepting connections is not yet accepting logins.
+        while server.psql("SELECT 1").is_err() {
+            assert!(ready.elapsed() < std::time::Duration::from_secs(30), "postgres did not accept logins");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Runs `sql` with Debian's `psql` (unaligned, tuples only) and returns
+    /// what it printed.
+    pub fn psql(&self, sql: &str) -> Result<String, String> {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "trawl",
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", Self::PASSWORD)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+impl Drop for PostgresServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -9,7 +9,9 @@ use clap::ValueEnum;
 use futures::StreamExt;
 
 use crate::report::{self, Report, Summary, json, jsonl, table};
-use crate::run::{RunHandle, RunReport};
+use crate::run::{Finished, RunHandle, RunReport};
+use crate::scheduler::StopReason;
+use crate::store::{RunState, StoreError, StoreSink};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -43,6 +45,8 @@ pub struct Output {
     write_error: Option<std::io::Error>,
     /// True once records went out as targets finished.
     streamed: bool,
+    /// Databases the run is written into, each with its first error.
+    stores: Vec<(StoreSink, Option<StoreError>)>,
 }
 
 impl Output {
@@ -57,17 +61,24 @@ impl Output {
             stderr_is_terminal: std::io::stderr().is_terminal(),
             write_error: None,
             streamed: false,
+            stores: Vec::new(),
         }
+    }
+
+    /// Also writes the run into these databases as targets finish.
+    pub fn write_into(&mut self, stores: Vec<StoreSink>) {
+        self.stores = stores.into_iter().map(|s| (s, None)).collect();
     }
 
     /// True when the output is written as targets finish.
     pub fn streams(&self) -> bool {
-        self.format == OutputFormat::Jsonl
+        self.format == OutputFormat::Jsonl || !self.stores.is_empty()
     }
 
-    /// True when the report directory needs every record at the end.
+    /// True when what is written at the end needs every record (so the
+    /// stream must not hand them all away).
     pub fn needs_all_records(&self) -> bool {
-        self.report_dir.is_some()
+        self.report_dir.is_some() || self.format != OutputFormat::Jsonl
     }
 
     /// True when a person watches stderr (progress bar, outcome line).
@@ -75,22 +86,84 @@ impl Output {
         self.stderr_is_terminal
     }
 
-    /// Writes each result as it finishes (jsonl); other formats wait.
+    /// Writes each result as it finishes (jsonl, databases); other
+    /// formats wait for the end.
     pub async fn stream(&mut self, run: &mut RunHandle) {
         if !self.streams() {
             return;
         }
-        self.streamed = true;
+        let jsonl = self.format == OutputFormat::Jsonl;
+        self.streamed = jsonl;
         let names: Vec<String> = run.plugins().iter().map(|p| p.name.clone()).collect();
         let several = names.len() > 1;
-        let mut stdout = std::io::stdout().lock();
         while let Some(done) = run.next().await {
-            if self.write_error.is_none() {
+            if jsonl && self.write_error.is_none() {
                 let name = several.then(|| names[done.plugin].as_str());
+                let mut stdout = std::io::stdout().lock();
                 self.write_error =
                     jsonl::write_records(&mut stdout, &done.result.target, &done.result.records, name).err();
             }
+            self.store(done).await;
         }
+    }
+
+    /// Records the run in every database.
+    pub async fn begin_stores(&self, run: crate::store::RunMeta) -> Result<(), StoreError> {
+        for (sink, _) in &self.stores {
+            sink.begin(run.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Hands a result to every database still being written (the last
+    /// one gets it, the others a copy).
+    async fn store(&mut self, done: Finished) {
+        let live = self.stores.iter().filter(|(_, failed)| failed.is_none()).count();
+        let mut result = Some(done.result);
+        let mut handed = 0;
+        for (sink, failed) in self.stores.iter_mut().filter(|(_, failed)| failed.is_none()) {
+            handed += 1;
+            let copy = if handed == live { result.take() } else { result.clone() };
+            if let Some(copy) = copy
+                && let Err(e) = sink.write(done.plugin, copy).await
+            {
+                *failed = Some(e);
+            }
+        }
+    }
+
+    /// Finishes each database's run with the report: `complete`, or
+    /// `cancelled` for an interrupted run; `keep` runs of the same plugins
+    /// are kept. Says where each run went (unless quiet); returns the
+    /// databases that failed, one line each.
+    pub async fn finish_stores(&mut self, report: &RunReport, keep: Option<usize>) -> Vec<StoreError> {
+        let state = match report.stopped {
+            Some(StopReason::Interrupted) => RunState::Cancelled,
+            _ => RunState::Complete,
+        };
+        let summary = jsonl_summary(report, &report.run_info());
+        let verdict =
+            serde_json::to_value(report.verdict).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let mut failed = Vec::new();
+        for (sink, error) in std::mem::take(&mut self.stores) {
+            let shown = sink.shown().to_owned();
+            let outcome = match error {
+                Some(e) => {
+                    // Say what it could: the shard failed.
+                    let _ = sink.finish(RunState::Failed, &verdict, summary.clone(), None).await;
+                    Err(e)
+                }
+                None => sink.finish(state, &verdict, summary.clone(), keep).await,
+            };
+            match outcome {
+                Ok(stored) if !self.quiet => {
+                    eprintln!("stored: run {} in {shown} ({})", report.run_id, stored.as_str())
+                }
+                Ok(_) => {}
+                Err(e) => failed.push(e),
+            }
+        }
+        failed
     }
 
     /// Writes the finished run: stdout in the chosen format (unless it

@@ -23,6 +23,7 @@ use crate::run::{Cloud, Run, RunError, Shard};
 use crate::runtime::DEFAULT_MAX_OUTPUT;
 use crate::runtime::settings::SettingArg;
 use crate::scheduler::{JoinPolicy, Quorum, SchedulerConfig};
+use crate::store::{RunMeta, StoreSink, StoreUrl, StoredPlugin};
 use crate::targets::Selection;
 
 /// `host run` flags; each overrides the key of the same name in `--config`.
@@ -105,6 +106,20 @@ pub struct RunArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
+    /// Also write the run into a database as targets finish:
+    /// sqlite:PATH (sqlite: alone is ./trawl.db) or
+    /// postgres://USER@HOST:PORT/DB; repeatable.
+    #[arg(long, value_name = "URL", value_parser = StoreUrl::parse_arg)]
+    into: Vec<StoreUrl>,
+    /// This run's id in the databases; give the shards of one run the
+    /// same one [default: a new UUIDv7].
+    #[arg(long, value_name = "ID", value_parser = run_id)]
+    run_id: Option<String>,
+    /// Keep the newest N complete runs of these plugins in the databases,
+    /// deleting older ones.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
+    keep: Option<u32>,
+
     /// Collect from AWS (or --endpoint-url) instead of the simulated
     /// cloud, with the standard credential chain (environment, profiles,
     /// SSO, credential_process, web identity, container, instance metadata).
@@ -136,6 +151,12 @@ pub struct RunArgs {
     sim: SimArgs,
 }
 
+/// A run id: 1-128 letters, digits and `-_.:`.
+fn run_id(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+    if ok { Ok(s.to_owned()) } else { Err(format!("{s:?} is not a run id: 1-128 letters, digits and -_.:")) }
+}
+
 fn positive_duration(s: &str) -> Result<Duration, String> {
     match parse_duration(s)? {
         d if d.is_zero() => Err(format!("{s:?} must be longer than zero")),
@@ -161,6 +182,9 @@ struct RunSpec {
     shard: Option<Shard>,
     no_progress: bool,
     max_output: usize,
+    into: Vec<StoreUrl>,
+    run_id: Option<String>,
+    keep: Option<usize>,
 }
 
 impl RunSpec {
@@ -254,6 +278,33 @@ impl RunSpec {
         if aws.external_id.is_some() && aws.role_name.is_none() {
             return Err(InputError::from("--external-id needs --role-name"));
         }
+        let into = if args.into.is_empty() {
+            file.into
+                .take()
+                .unwrap_or_default()
+                .iter()
+                .map(|u| u.parse().map_err(|e| InputError::from(format!("`into` in the config: {e}"))))
+                .collect::<anyhow::Result<Vec<StoreUrl>>>()?
+        } else {
+            args.into.clone()
+        };
+        let run_id = match (&args.run_id, file.run_id.take()) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(id)) => {
+                Some(self::run_id(&id).map_err(|e| InputError::from(format!("`run_id` in the config: {e}")))?)
+            }
+            (None, None) => None,
+        };
+        let keep = args.keep.map(|k| k as usize).or(file.keep);
+        if into.is_empty() {
+            let needs_into = [(keep.is_some(), "--keep"), (run_id.is_some(), "--run-id")];
+            if let Some((_, flag)) = needs_into.iter().find(|(given, _)| *given) {
+                return Err(InputError::from(format!("{flag} is about runs stored in a database: add --into URL")));
+            }
+        }
+        if keep == Some(0) {
+            return Err(InputError::from("--keep 0 would delete every run: keep at least 1"));
+        }
         Ok(Self {
             plugins,
             settings,
@@ -275,6 +326,9 @@ impl RunSpec {
             },
             no_progress: args.no_progress || file.no_progress.unwrap_or(false),
             max_output: args.max_output_per_target.or(file.max_output_per_target).unwrap_or(DEFAULT_MAX_OUTPUT),
+            into,
+            run_id,
+            keep,
         })
     }
 }
@@ -354,7 +408,14 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         let (_, cloud, source) = simulated_cloud(&args.sim, sim_config, slow_default)?;
         Cloud::Simulated { cloud: Box::new(cloud), source }
     };
+    // Every database is opened and checked before anything else runs, so
+    // a bad URL, a wrong password or a newer schema is the only line.
+    let mut stores = Vec::with_capacity(spec.into.len());
+    for url in &spec.into {
+        stores.push(StoreSink::open(url).await.map_err(InputError::from)?);
+    }
     let mut output = Output::new(spec.format, spec.report_dir, quiet);
+    output.write_into(stores);
     let mut run = Run::builder()
         .plugins(spec.plugins)
         .settings(spec.settings)
@@ -367,6 +428,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         .seed(spec.seed)
         .max_output_per_target(spec.max_output)
         .shard(spec.shard)
+        .run_id(spec.run_id)
         .keep_streamed_records(output.streams() && output.needs_all_records())
         .cancel_on(interrupt_on_signals())
         .started_at(started)
@@ -391,12 +453,53 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     }
     let names: Vec<String> = run.plugins().iter().map(|p| p.name.clone()).collect();
     let visible = output.stderr_is_terminal() && !spec.no_progress && !quiet;
+    output.begin_stores(run_meta(&run)).await.map_err(InputError::from)?;
     let progress = Progress::new(run.watch(), &names, visible, run.calls());
     output.stream(&mut run).await;
     let report = run.wait().await;
     progress.finish();
+    let failed_stores = output.finish_stores(&report, spec.keep).await;
     output.finish(&report)?;
+    if !failed_stores.is_empty() {
+        for e in &failed_stores {
+            eprintln!("error: {e}; the run's results there are incomplete (stdout has all of them)");
+        }
+        return Ok(ExitCode::from(EXIT_NOT_STORED));
+    }
     Ok(ExitCode::from(report.verdict.exit_code()))
+}
+
+/// The exit status when a database could not be written: every result is
+/// on stdout, but the stored run is incomplete.
+pub const EXIT_NOT_STORED: u8 = 7;
+
+/// What a database records about the run that `run` is.
+fn run_meta(run: &crate::run::RunHandle) -> RunMeta {
+    let backend = run.backend();
+    let text = |key: &str| backend.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let shard = backend.get("shard").map_or((1, 1), |s| {
+        let n = |k: &str| s.get(k).and_then(|v| v.as_u64()).unwrap_or(1) as u32;
+        (n("index"), n("count"))
+    });
+    RunMeta {
+        run_id: run.run_id().to_owned(),
+        started_at: time::OffsetDateTime::now_utc(),
+        backend: text("backend").unwrap_or_default(),
+        endpoint: text("endpoint").or_else(|| text("fixture")),
+        plugins: run
+            .plugins()
+            .iter()
+            .zip(run.plugin_digests())
+            .map(|(info, digest)| StoredPlugin {
+                name: info.name.clone(),
+                version: info.version.clone(),
+                digest: digest.clone(),
+                key: info.key.clone(),
+                columns: info.columns.clone(),
+            })
+            .collect(),
+        shard,
+    }
 }
 
 /// Ctrl-C or SIGTERM cancels the run (what finished is still written); a
@@ -450,6 +553,9 @@ mod tests {
     /// A config line for every `host run` flag, by the flag's name.
     const SAMPLES: &[(&str, &str)] = &[
         ("plugins", r#"plugins = ["ebs.wasm"]"#),
+        ("into", r#"into = "sqlite:runs.db""#),
+        ("run_id", r#"run_id = "audit-2026-12""#),
+        ("keep", "keep = 10"),
         ("set", r#"set = ["iam.stale_after_days=30"]"#),
         ("accounts", r#"accounts = "production,staging""#),
         ("regions", r#"regions = "eu-west-1""#),

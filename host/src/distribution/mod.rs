@@ -233,7 +233,9 @@ pub async fn load_plugins(
     let mut changed = false;
     for (i, (entry, fetched)) in fetched_all.into_iter().enumerate() {
         let name = fetched.source.to_string();
-        let plugin = runtime.load_bytes(&name, &fetched.bytes).await.map_err(|e| e.to_string())?;
+        let digest = fetched.digest.clone();
+        let mut plugin = runtime.load_bytes(&name, &fetched.bytes).await.map_err(|e| e.to_string())?;
+        plugin.digest = digest;
         if let Some(first) = plugins.iter().find(|p| p.info.name == plugin.info.name) {
             return Err(format!(
                 "{} and {} are both plugin {:?}: give each plugin once (argument {})",

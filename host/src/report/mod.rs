@@ -37,6 +37,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as the reports spell it: `succeeded`, `timed_out`...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Skipped => "skipped",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed_out",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
     /// True for outcomes that count against the run.
     pub fn is_failure(self) -> bool {
         matches!(self, Self::Failed | Self::TimedOut | Self::Cancelled)

@@ -18,6 +18,10 @@ use crate::report::{Report, Status, TargetResult};
 use crate::runtime::{Plugin, PluginInfo};
 use crate::scheduler::{self, Job, RunOutcome, SchedulerConfig, StopReason, Verdict};
 
+/// Results finished but not yet read from the stream, at most (or two
+/// per worker, if that is more).
+const RESULTS_WAITING: usize = 64;
+
 /// One target's result, as it finished.
 #[derive(Debug)]
 pub struct Finished {
@@ -139,12 +143,15 @@ pub struct RunReport {
     /// The backend (`backend`, and `endpoint` or `fixture`), and `shard`
     /// for a shard of a run.
     pub backend: Value,
+    /// The run's id.
+    pub run_id: String,
 }
 
 impl RunReport {
     /// The `run` section of the JSON report.
     pub fn run_info(&self) -> Value {
         let mut info = serde_json::json!({
+            "run_id": self.run_id,
             "verdict": self.verdict,
             "stopped": self.stopped,
             "calls": self.calls,
@@ -168,6 +175,7 @@ pub(super) struct Started {
     pub prefetch: JoinHandle<()>,
     pub keep_streamed_records: bool,
     pub started: Instant,
+    pub run_id: String,
     pub discovery: Duration,
     pub backend: Value,
     pub banner: Option<String>,
@@ -178,7 +186,9 @@ pub(super) struct Started {
 /// cancels the run.
 pub struct RunHandle {
     plugins: Vec<PluginInfo>,
-    results: mpsc::UnboundedReceiver<Finished>,
+    digests: Vec<String>,
+    run_id: String,
+    results: mpsc::Receiver<Finished>,
     /// Results already handed out through the stream.
     streamed: Vec<Finished>,
     keep_streamed_records: bool,
@@ -196,12 +206,15 @@ pub struct RunHandle {
 
 impl RunHandle {
     pub(super) fn start(run: Started) -> Self {
-        let (send, results) = mpsc::unbounded_channel();
+        // Bounded: a consumer that falls behind (a database being written)
+        // holds the scheduler back instead of results piling up here.
+        let (send, results) = mpsc::channel(RESULTS_WAITING.max(run.config.max_workers * 2));
         let counters = Arc::new(Counters::new(run.plugins.len(), &run.jobs));
         let total = run.jobs.len();
         let stats = run.client.stats().clone();
         let policy = run.config.policy.clone();
         let infos = run.plugins.iter().map(|p| p.info.clone()).collect();
+        let digests = run.plugins.iter().map(|p| p.digest.clone()).collect();
         let task = {
             let counters = counters.clone();
             let cancel = run.cancel.clone();
@@ -219,9 +232,12 @@ impl RunHandle {
                         "target finished"
                     );
                     counters.count(plugin, &result);
-                    // A handle dropped mid-run stops reading; its run is
-                    // cancelled and this result goes nowhere.
-                    let _ = send.send(Finished { plugin, result });
+                    let send = send.clone();
+                    async move {
+                        // A handle dropped mid-run stops reading; its run is
+                        // cancelled and this result goes nowhere.
+                        let _ = send.send(Finished { plugin, result }).await;
+                    }
                 })
                 .await;
                 run.prefetch.abort();
@@ -230,6 +246,8 @@ impl RunHandle {
         };
         Self {
             plugins: infos,
+            digests,
+            run_id: run.run_id,
             results,
             streamed: Vec::new(),
             keep_streamed_records: run.keep_streamed_records,
@@ -249,6 +267,16 @@ impl RunHandle {
     /// The run's plugins, in the order given.
     pub fn plugins(&self) -> &[PluginInfo] {
         &self.plugins
+    }
+
+    /// The `sha256:...` digests of the plugins' components, in order.
+    pub fn plugin_digests(&self) -> &[String] {
+        &self.digests
+    }
+
+    /// The run's id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
     }
 
     /// Targets in the run (organization-scoped plugins count once).
@@ -320,6 +348,7 @@ impl RunHandle {
             elapsed,
             discovery: self.discovery,
             backend: std::mem::take(&mut self.backend),
+            run_id: self.run_id.clone(),
         }
     }
 }

@@ -131,7 +131,15 @@ pub fn merge(shards: Vec<(String, SavedRun)>) -> Result<RunReport, String> {
         }
     }
     backend.insert("merged_shards".into(), head.count.into());
+    // Shards started with one `--run-id` are that run; others get an id of
+    // their own merge.
+    let ids: Vec<Option<&str>> = runs.iter().map(|r| r.get("run_id").and_then(Value::as_str)).collect();
+    let run_id = match ids.first() {
+        Some(Some(first)) if ids.iter().all(|id| *id == Some(*first)) => (*first).to_owned(),
+        _ => crate::store::new_run_id(),
+    };
     Ok(RunReport {
+        run_id,
         reports,
         verdict: policy.verdict(tally, stopped),
         stopped,

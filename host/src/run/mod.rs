@@ -103,6 +103,7 @@ pub struct RunBuilder {
     keep_streamed_records: bool,
     cancel: CancellationToken,
     started: Instant,
+    run_id: Option<String>,
 }
 
 /// The entry point: `Run::builder()...start().await`.
@@ -127,6 +128,7 @@ impl Run {
             keep_streamed_records: false,
             cancel: CancellationToken::new(),
             started: Instant::now(),
+            run_id: None,
         }
     }
 }
@@ -220,6 +222,13 @@ impl RunBuilder {
         // A child: cancelling (or dropping) the run never cancels the
         // caller's token.
         self.cancel = token.child_token();
+        self
+    }
+
+    /// This run's id [default: a new UUIDv7]; the shards of one run are
+    /// given the same one, so a database holds them as one run.
+    pub fn run_id(mut self, id: Option<String>) -> Self {
+        self.run_id = id;
         self
     }
 
@@ -325,6 +334,7 @@ impl RunBuilder {
             prefetch,
             keep_streamed_records: self.keep_streamed_records,
             started: self.started,
+            run_id: self.run_id.unwrap_or_else(crate::store::new_run_id),
             discovery,
             backend,
             banner,

@@ -108,6 +108,9 @@ pub struct Collection {
 pub struct Plugin {
     /// The file it was loaded from, as given.
     pub source: String,
+    /// `sha256:...` of the component's bytes (set by whoever fetched them;
+    /// empty when loaded straight from bytes).
+    pub digest: String,
     /// The `trawl:collector` version it was built for.
     pub world_version: String,
     /// What it says about itself.
@@ -193,6 +196,7 @@ impl Plugin {
         }
         Ok(Self {
             source,
+            digest: String::new(),
             world_version,
             info,
             permissions: Arc::new(permissions),

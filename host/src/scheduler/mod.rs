@@ -105,14 +105,16 @@ impl RunOutcome {
 /// Runs `jobs`, handing each result to `on_result` with its plugin index
 /// as it finishes (completion order), until all are done or the run
 /// stops; `cancel` stops it. Every job gets exactly one result; the
-/// scheduler keeps none of them.
-pub async fn run(
+/// scheduler keeps none of them. No new job starts while `on_result`'s
+/// future is pending, so a slow consumer holds the run back rather than
+/// letting results pile up.
+pub async fn run<F: Future<Output = ()>>(
     plugins: &[Arc<Plugin>],
     client: Arc<CloudClient>,
     jobs: Vec<Job>,
     config: &SchedulerConfig,
     cancel: CancellationToken,
-    mut on_result: impl FnMut(usize, TargetResult),
+    mut on_result: impl FnMut(usize, TargetResult) -> F,
 ) -> RunOutcome {
     let deadline = config.policy.deadline.map(|d| tokio::time::Instant::now() + d);
     let mut tally = Tally { total: jobs.len(), ..Tally::default() };
@@ -120,13 +122,10 @@ pub async fn run(
     let mut running = JoinSet::new();
     let mut in_flight = HashMap::new();
     let mut stopped = None;
-    let mut record = |plugin: usize, result: TargetResult, tally: &mut Tally| {
-        match result.status {
-            Status::Succeeded => tally.succeeded += 1,
-            Status::Skipped => {}
-            _ => tally.failures += 1,
-        }
-        on_result(plugin, result);
+    let count = |result: &TargetResult, tally: &mut Tally| match result.status {
+        Status::Succeeded => tally.succeeded += 1,
+        Status::Skipped => {}
+        _ => tally.failures += 1,
     };
     loop {
         while stopped.is_none() && running.len() < config.max_workers.max(1) {
@@ -159,7 +158,8 @@ pub async fn run(
         match joined {
             Ok((id, result)) => {
                 let job = in_flight.remove(&id).expect("every task is in flight");
-                record(job.plugin, result, &mut tally);
+                count(&result, &mut tally);
+                on_result(job.plugin, result).await;
                 if stopped.is_none() && config.policy.should_stop(tally) {
                     // Stop scheduling; what is running may finish.
                     stopped = Some(StopReason::MaxFailures);
@@ -168,14 +168,16 @@ pub async fn run(
             Err(e) if e.is_cancelled() => {
                 let job = in_flight.remove(&e.id()).expect("every task is in flight");
                 let result = stopped_result(job.candidates[0].clone(), stopped, true);
-                record(job.plugin, result, &mut tally);
+                count(&result, &mut tally);
+                on_result(job.plugin, result).await;
             }
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
     for job in pending {
         let result = stopped_result(job.candidates[0].clone(), stopped, false);
-        record(job.plugin, result, &mut tally);
+        count(&result, &mut tally);
+        on_result(job.plugin, result).await;
     }
     RunOutcome { stopped, tally }
 }

@@ -1,0 +1,130 @@
+//! SQLite through rusqlite and its bundled library: a file that works on
+//! a fresh machine, in WAL mode so readers (the `sqlite3` shell, `host
+//! diff`) never wait for the run's writer.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, Value as Lite, ValueRef};
+use rusqlite::{Connection, ToSql};
+
+use super::StoreError;
+use super::schema::{ColumnType, Dialect, SqlValue, parse_timestamp, quote, timestamp_text};
+use super::writer::Db;
+
+/// An open SQLite database.
+pub struct Sqlite {
+    conn: Connection,
+    shown: String,
+}
+
+impl Sqlite {
+    /// Opens (creating) the file at `path`.
+    pub fn open(path: &Path, shown: &str) -> Result<Self, StoreError> {
+        let fail = |e: rusqlite::Error| StoreError::new(shown, e);
+        let conn = Connection::open(path).map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+        // WAL: the run's writer never blocks a reader; NORMAL: a commit is
+        // durable against a crash of trawl (not of the machine) without an
+        // fsync each, which is what a per-target transaction can afford.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| StoreError::new(shown, format_args!("cannot write here: {e}")))?;
+        Ok(Self { conn, shown: shown.to_owned() })
+    }
+
+    fn fail(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::new(&self.shown, e)
+    }
+}
+
+impl ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            SqlValue::Null => ToSqlOutput::Owned(Lite::Null),
+            SqlValue::Integer(n) => ToSqlOutput::Owned(Lite::Integer(*n)),
+            SqlValue::Real(n) => ToSqlOutput::Owned(Lite::Real(*n)),
+            SqlValue::Boolean(b) => ToSqlOutput::Owned(Lite::Integer(i64::from(*b))),
+            SqlValue::Timestamp(t) => ToSqlOutput::Owned(Lite::Text(timestamp_text(*t))),
+            SqlValue::Json(s) | SqlValue::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+fn read(value: ValueRef<'_>) -> SqlValue {
+    match value {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(n) => SqlValue::Integer(n),
+        ValueRef::Real(n) => SqlValue::Real(n),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            let text = String::from_utf8_lossy(t).into_owned();
+            match parse_timestamp(&text) {
+                Some(time) => SqlValue::Timestamp(time),
+                None => SqlValue::Text(text),
+            }
+        }
+    }
+}
+
+impl Db for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql).map_err(|e| self.fail(e))
+    }
+
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
+        let params: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+        let mut statement = self.conn.prepare_cached(sql).map_err(|e| StoreError::new(&self.shown, e))?;
+        statement.execute(&params[..]).map(|n| n as u64).map_err(|e| StoreError::new(&self.shown, e))
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, StoreError> {
+        let params: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+        let mut statement = self.conn.prepare_cached(sql).map_err(|e| StoreError::new(&self.shown, e))?;
+        let width = statement.column_count();
+        let rows = statement
+            .query_map(&params[..], |row| (0..width).map(|i| row.get_ref(i).map(read)).collect())
+            .map_err(|e| StoreError::new(&self.shown, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| StoreError::new(&self.shown, e))
+    }
+
+    fn columns(&mut self, table: &str) -> Result<Option<Vec<(String, ColumnType)>>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT name, type FROM pragma_table_info({})", sql_string(table)))
+            .map_err(|e| StoreError::new(&self.shown, e))?;
+        let columns: Vec<(String, ColumnType)> = statement
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, ColumnType::from_sql(&row.get::<_, String>(1)?))))
+            .map_err(|e| StoreError::new(&self.shown, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| StoreError::new(&self.shown, e))?;
+        Ok((!columns.is_empty()).then(|| {
+            columns.into_iter().filter(|(c, _)| !super::schema::FIXED_COLUMNS.contains(&c.as_str())).collect()
+        }))
+    }
+
+    fn insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        _types: &[ColumnType],
+        rows: &[Vec<SqlValue>],
+    ) -> Result<(), StoreError> {
+        let names: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+        let slots: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!("INSERT INTO {} ({}) VALUES ({})", quote(table), names.join(", "), slots.join(", "));
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| StoreError::new(&self.shown, e))?;
+        for row in rows {
+            let params: Vec<&dyn ToSql> = row.iter().map(|p| p as &dyn ToSql).collect();
+            statement.execute(&params[..]).map_err(|e| StoreError::new(&self.shown, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// `s` as an SQL string literal.
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
