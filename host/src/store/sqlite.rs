@@ -28,7 +28,7 @@ impl Sqlite {
         // durable against a crash of trawl (not of the machine) without an
         // fsync each, which is what a per-target transaction can afford.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(|e| StoreError::new(shown, format_args!("cannot write here: {e}")))?;
+            .map_err(|e| StoreError::new(shown, e))?;
         Ok(Self { conn, shown: shown.to_owned() })
     }
 
