@@ -349,7 +349,7 @@ fn a_bad_database_is_one_line_before_any_cloud_call() {
 #[test]
 fn a_database_lost_mid_run_is_said_in_one_line_and_stdout_stays_whole() {
     let pg = PostgresServer::start();
-    let mut child = host_command(&[
+    let child = host_command(&[
         "run",
         &path("ebs"),
         "--into",
