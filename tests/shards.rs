@@ -196,4 +196,18 @@ fn the_kubernetes_manifests_are_an_indexed_job_of_shards_and_a_merge() {
     let merge = only("merge-job.yaml", "Job");
     let script = container_script(&merge);
     assert!(script.contains("host merge") && script.contains("shard-"), "{script}");
+
+    // The database variant: every pod writes one run (the Job's uid) into
+    // the URL of a Secret; the flags are ones `host run` takes.
+    let db_job = only("job-postgres.yaml", "Job");
+    assert_eq!(env(&db_job, "SHARDS").unwrap(), db_job["spec"]["completions"].as_i64().unwrap().to_string());
+    let script = container_script(&db_job);
+    for flag in ["--shard", "--run-id \"${RUN_ID}\"", "--into \"${TRAWL_DB_URL}\""] {
+        assert!(script.contains(flag), "{flag} not in {script}");
+    }
+    let secret = only("secret.yaml", "Secret");
+    let url = secret["stringData"]["url"].as_str().expect("the Secret holds url");
+    assert!(url.parse::<trawl_host::store::StoreUrl>().is_ok(), "{url}");
+    let help = trawl_tests::host(&["run", "--help"]).stdout;
+    assert!(help.contains("--run-id") && help.contains("--into"), "{help}");
 }
