@@ -21,11 +21,11 @@ fn run(plugins: &[&str], extra: &[&str]) -> trawl_tests::Run {
     host(&args)
 }
 
-/// A report without what differs between any two runs (wall times) and
-/// what says how it was made (shard, merged_shards).
+/// A report without what differs between two runs of the same cloud: times,
+/// sharding and the run id (each run is its own unless `--run-id` says).
 fn comparable(mut doc: Value) -> Value {
     let run = doc["run"].as_object_mut().unwrap();
-    for key in ["elapsed_ms", "discovery_ms", "shard", "merged_shards"] {
+    for key in ["elapsed_ms", "discovery_ms", "shard", "merged_shards", "run_id"] {
         run.remove(key);
     }
     for plugin in doc["plugins"].as_array_mut().unwrap() {

@@ -86,7 +86,7 @@ impl RuntimeConfig {
     /// kernel costs a fault, a copy and a TLB shootdown each on the next
     /// task, so its memory is kept and restored from the image in place
     /// instead (measured with `cargo xtask bench`: 4.3 -> 1.1 ms per Python
-    /// target with 20 workers). A small guest keeps [`KEEP_RESIDENT`]:
+    /// target with 20 workers). A small guest keeps the default 256 KiB:
     /// restoring more than it touches would cost more than it saves.
     pub fn fit(mut self, components: &[&[u8]]) -> Self {
         let largest = components.iter().map(|c| pool::initial_memory(c)).max().unwrap_or(0);
