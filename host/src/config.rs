@@ -126,6 +126,8 @@ pub struct RunConfig {
     pub run_id: Option<String>,
     /// Complete runs of the same plugins kept in the databases.
     pub keep: Option<usize>,
+    /// After the run, say what changed since the previous complete run.
+    pub diff: Option<bool>,
     /// Settings from `[plugins.NAME]` tables.
     #[serde(skip)]
     pub plugin_settings: Vec<SettingArg>,
@@ -345,8 +347,11 @@ impl RunConfig {
             if let Some(keep) = section.remove("keep") {
                 table.insert("keep".into(), keep);
             }
+            if let Some(diff) = section.remove("diff") {
+                table.insert("diff".into(), diff);
+            }
             if let Some(key) = section.keys().next() {
-                return Err(format!("unknown key `into.{key}`; [into] takes urls and keep"));
+                return Err(format!("unknown key `into.{key}`; [into] takes urls, keep and diff"));
             }
         }
         // One setting needs no list; a comma in it is the setting's own.
@@ -427,6 +432,7 @@ const KNOWN_KEYS: &[&str] = &[
     "into",
     "run_id",
     "keep",
+    "diff",
     "lock",
     "update_lock",
     "registry_insecure",

@@ -80,6 +80,10 @@ fn bench() -> Result<(), String> {
             "distribution",
             "--bench",
             "languages",
+            "--bench",
+            "stores",
+            "--bench",
+            "diff",
         ])
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;

@@ -1,6 +1,7 @@
 //! The `host` command line: `run`, `inspect` and `sim export`.
 
 mod aws;
+mod diff;
 mod new;
 mod output;
 mod plugin;
@@ -104,6 +105,11 @@ enum Command {
     Merge(saved::MergeArgs),
     /// Render a saved JSON report as HTML or a dated report directory.
     Report(saved::ReportArgs),
+    /// What changed between two runs, per plugin: records added, removed
+    /// and changed (by each plugin's key), and targets that appeared,
+    /// vanished or changed status. Runs stored with `host run --into`
+    /// (by id), or two saved JSON reports.
+    Diff(diff::DiffArgs),
     /// Show what a plugin declares: name, scope, permissions, columns (for
     /// an oci:// reference, what its registry annotations say).
     Inspect {
@@ -232,6 +238,7 @@ async fn dispatch(command: Command, quiet: bool) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(*args, quiet).await,
         Command::Merge(args) => saved::merge(args, quiet),
         Command::Report(args) => saved::report(args, quiet),
+        Command::Diff(args) => diff::diff(args).await,
         Command::Inspect { plugin: crate::distribution::PluginSource::File(path), json, .. } => {
             inspect(path, json).await.map(Into::into)
         }

@@ -47,6 +47,8 @@ pub struct Output {
     streamed: bool,
     /// Databases the run is written into, each with its first error.
     stores: Vec<(StoreSink, Option<StoreError>)>,
+    /// What changed since the previous complete run (`run.changes`).
+    changes: Option<serde_json::Value>,
 }
 
 impl Output {
@@ -62,7 +64,14 @@ impl Output {
             write_error: None,
             streamed: false,
             stores: Vec::new(),
+            changes: None,
         }
+    }
+
+    /// The counts of records added, removed and changed per plugin since
+    /// the previous complete run, for the reports (`run.changes`).
+    pub fn set_changes(&mut self, changes: serde_json::Value) {
+        self.changes = Some(changes);
     }
 
     /// Also writes the run into these databases as targets finish.
@@ -172,7 +181,10 @@ impl Output {
         if let Some(e) = self.write_error {
             anyhow::bail!("writing records to stdout: {e}");
         }
-        let run_info = report.run_info();
+        let mut run_info = report.run_info();
+        if let (Some(changes), Some(info)) = (&self.changes, run_info.as_object_mut()) {
+            info.insert("changes".into(), changes.clone());
+        }
         let mut stdout = std::io::stdout().lock();
         match self.format {
             OutputFormat::Table => {

@@ -119,6 +119,11 @@ pub struct RunArgs {
     /// deleting older ones.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     keep: Option<u32>,
+    /// After the run, say on stderr what changed since the previous
+    /// complete run of these plugins in the (first) database: records
+    /// added, removed and changed per plugin (`host diff` shows them).
+    #[arg(long)]
+    diff: bool,
 
     /// Collect from AWS (or --endpoint-url) instead of the simulated
     /// cloud, with the standard credential chain (environment, profiles,
@@ -185,6 +190,7 @@ struct RunSpec {
     into: Vec<StoreUrl>,
     run_id: Option<String>,
     keep: Option<usize>,
+    diff: bool,
 }
 
 impl RunSpec {
@@ -296,8 +302,9 @@ impl RunSpec {
             (None, None) => None,
         };
         let keep = args.keep.map(|k| k as usize).or(file.keep);
+        let diff = args.diff || file.diff.unwrap_or(false);
         if into.is_empty() {
-            let needs_into = [(keep.is_some(), "--keep"), (run_id.is_some(), "--run-id")];
+            let needs_into = [(keep.is_some(), "--keep"), (run_id.is_some(), "--run-id"), (diff, "--diff")];
             if let Some((_, flag)) = needs_into.iter().find(|(given, _)| *given) {
                 return Err(InputError::from(format!("{flag} is about runs stored in a database: add --into URL")));
             }
@@ -329,6 +336,7 @@ impl RunSpec {
             into,
             run_id,
             keep,
+            diff,
         })
     }
 }
@@ -414,6 +422,9 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     for url in &spec.into {
         stores.push(StoreSink::open(url).await.map_err(InputError::from)?);
     }
+    // What changed since the previous run is worked out for --diff, and
+    // for the report's counts.
+    let compare = spec.diff || spec.report_dir.is_some();
     let mut output = Output::new(spec.format, spec.report_dir, quiet);
     output.write_into(stores);
     let mut run = Run::builder()
@@ -459,6 +470,13 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let report = run.wait().await;
     progress.finish();
     let failed_stores = output.finish_stores(&report, spec.keep).await;
+    if compare
+        && failed_stores.is_empty()
+        && let Some(url) = spec.into.first()
+        && let Some(changes) = super::diff::since_previous(url.clone(), report.run_id.clone(), spec.diff).await
+    {
+        output.set_changes(changes);
+    }
     output.finish(&report)?;
     if !failed_stores.is_empty() {
         for e in &failed_stores {
@@ -556,6 +574,7 @@ mod tests {
         ("into", r#"into = "sqlite:runs.db""#),
         ("run_id", r#"run_id = "audit-2026-12""#),
         ("keep", "keep = 10"),
+        ("diff", "diff = true"),
         ("set", r#"set = ["iam.stale_after_days=30"]"#),
         ("accounts", r#"accounts = "production,staging""#),
         ("regions", r#"regions = "eu-west-1""#),

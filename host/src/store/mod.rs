@@ -8,6 +8,7 @@
 //! any cloud call), hand it each result as it finishes, and finish it with
 //! the run's report.
 
+pub mod diff;
 mod postgres;
 pub mod schema;
 mod sink;

@@ -59,6 +59,27 @@ impl Postgres {
     fn fail(&self, e: postgres::Error) -> StoreError {
         StoreError::new(&self.shown, describe(&e))
     }
+
+    /// Runs a query and hands each row to `each` as the server sends it
+    /// (the client reads no further ahead than `each` takes), so a result
+    /// of any size is read in bounded memory (`host diff`).
+    pub fn query_each<E: From<StoreError>>(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        mut each: impl FnMut(Vec<SqlValue>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let shown = self.shown.clone();
+        let fail = |e: postgres::Error| StoreError::new(&shown, describe(&e));
+        let params = params.iter().map(|p| p as &(dyn ToSql + Sync));
+        let mut rows = self.client.query_raw(sql, params).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let values = (0..row.len()).map(|i| read(&row, i)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+            each(values)?;
+        }
+        Ok(())
+    }
 }
 
 /// libpq's `PG*` variables for what the URL did not say.
@@ -174,6 +195,15 @@ fn read(row: &postgres::Row, i: usize) -> Result<SqlValue, postgres::Error> {
 impl Db for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn begin(&mut self) -> Result<(), StoreError> {
+        self.batch("BEGIN")
+    }
+
+    fn lock_schema(&mut self) -> Result<(), StoreError> {
+        // One number for "trawl's schema", held until the transaction ends.
+        self.batch("SELECT pg_advisory_xact_lock(7316827200144)")
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {

@@ -26,6 +26,10 @@ use crate::report::TargetResult;
 const QUEUE: usize = 32;
 /// Records written in one transaction at most (whole targets always).
 const BATCH_RECORDS: usize = 5_000;
+/// How long a transaction waits for more targets to join it: each commit
+/// costs a round of page writes (SQLite's WAL) or a round trip
+/// (PostgreSQL), so targets finishing together are written together.
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
 /// How often a quiet run says it is alive: well inside
 /// [`STALE_AFTER_SECONDS`].
 const HEARTBEAT: Duration = Duration::from_secs(STALE_AFTER_SECONDS as u64 / 4);
@@ -182,18 +186,19 @@ fn serve<D: Db>(
         };
         match message {
             Some(Message::Target(plugin, result)) => {
-                // Whole targets that are already waiting go in the same
-                // transaction.
+                // Whole targets finishing within the batch window go in
+                // the same transaction.
                 let mut records = result.records.len();
                 let mut batch = vec![(plugin, result)];
+                let closes = tokio::time::Instant::now() + BATCH_WINDOW;
                 while records < BATCH_RECORDS {
-                    match receive.try_recv() {
-                        Ok(Message::Target(plugin, result)) => {
+                    match rt.block_on(tokio::time::timeout_at(closes, receive.recv())) {
+                        Ok(Some(Message::Target(plugin, result))) => {
                             records += result.records.len();
                             batch.push((plugin, result));
                         }
                         Ok(other) => {
-                            pending = Some(other);
+                            pending = other;
                             break;
                         }
                         Err(_) => break,

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::schema::{self, ColumnType, Dialect, SqlValue, column_name, quote, table_name};
@@ -26,6 +27,13 @@ pub const STALE_AFTER_SECONDS: i64 = 120;
 pub trait Db {
     /// Which SQL it speaks.
     fn dialect(&self) -> Dialect;
+    /// Starts a transaction that will write (SQLite: `BEGIN IMMEDIATE`, so
+    /// a writer never finds its snapshot stale halfway through).
+    fn begin(&mut self) -> Result<(), StoreError>;
+    /// Inside a transaction: waits until no other writer changes trawl's
+    /// tables' shape (creating a plugin's table, adding a column) until
+    /// this transaction ends. Shards of one run start together.
+    fn lock_schema(&mut self) -> Result<(), StoreError>;
     /// Runs statements without parameters.
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
     /// Runs one statement; returns the rows it changed.
@@ -42,6 +50,27 @@ pub trait Db {
         types: &[ColumnType],
         rows: &[Vec<SqlValue>],
     ) -> Result<(), StoreError>;
+}
+
+/// `trawl_targets`' columns and their types, for bulk inserts.
+fn target_table() -> (Vec<String>, Vec<ColumnType>) {
+    use ColumnType::{Integer, Json, Text, Timestamp};
+    let columns = [
+        ("run_id", Text),
+        ("shard", Integer),
+        ("plugin", Text),
+        ("account_id", Text),
+        ("account_name", Text),
+        ("region", Text),
+        ("status", Text),
+        ("error_code", Text),
+        ("error_message", Text),
+        ("totals", Json),
+        ("records", Integer),
+        ("elapsed_ms", Integer),
+        ("finished_at", Timestamp),
+    ];
+    (columns.iter().map(|(c, _)| (*c).to_owned()).collect(), columns.iter().map(|(_, t)| *t).collect())
 }
 
 /// The `i`th (from 1) parameter placeholder.
@@ -125,42 +154,40 @@ impl<D: Db> Writer<D> {
         let d = self.db.dialect();
         let run = self.run.clone();
         let plugins = serde_json::to_string(&run.plugins).map_err(|e| StoreError::new(&self.shown, e))?;
-        self.db.batch("BEGIN")?;
+        self.db.begin()?;
+        // Shards of one run begin at once: the first one's row stands, the
+        // others check that it describes the same run.
+        self.db.execute(
+            &format!(
+                "INSERT INTO trawl_runs (run_id, started_at, state, backend, endpoint, plugins, plugin_set, shard_count) \
+                 VALUES ({}) ON CONFLICT (run_id) DO NOTHING",
+                params(d, 8)
+            ),
+            &[
+                text(&run.run_id),
+                SqlValue::Timestamp(run.started_at),
+                text("running"),
+                text(&run.backend),
+                run.endpoint.as_deref().map_or(SqlValue::Null, text),
+                SqlValue::Json(plugins),
+                text(&run.plugin_set()),
+                SqlValue::Integer(i64::from(run.shard.1)),
+            ],
+        )?;
         let existing = self.db.query(
             &format!("SELECT plugin_set, shard_count FROM trawl_runs WHERE run_id = {}", param(d, 1)),
             &[text(&run.run_id)],
         )?;
-        match existing.first() {
-            None => {
-                self.db.execute(
-                    &format!(
-                        "INSERT INTO trawl_runs (run_id, started_at, state, backend, endpoint, plugins, plugin_set, shard_count) \
-                         VALUES ({})",
-                        params(d, 8)
-                    ),
-                    &[
-                        text(&run.run_id),
-                        SqlValue::Timestamp(run.started_at),
-                        text("running"),
-                        text(&run.backend),
-                        run.endpoint.as_deref().map_or(SqlValue::Null, text),
-                        SqlValue::Json(plugins),
-                        text(&run.plugin_set()),
-                        SqlValue::Integer(i64::from(run.shard.1)),
-                    ],
-                )?;
-            }
-            Some(row)
-                if row.first() != Some(&text(&run.plugin_set()))
-                    || row.get(1) != Some(&SqlValue::Integer(i64::from(run.shard.1))) =>
-            {
-                self.db.batch("ROLLBACK")?;
-                return Err(StoreError::new(
-                    &self.shown,
-                    format_args!("run id {} already holds a run of other plugins or another shard count", run.run_id),
-                ));
-            }
-            Some(_) => {}
+        let same = existing.first().is_some_and(|row| {
+            row.first() == Some(&text(&run.plugin_set()))
+                && row.get(1) == Some(&SqlValue::Integer(i64::from(run.shard.1)))
+        });
+        if !same {
+            self.db.batch("ROLLBACK")?;
+            return Err(StoreError::new(
+                &self.shown,
+                format_args!("run id {} already holds a run of other plugins or another shard count", run.run_id),
+            ));
         }
         let shard = i64::from(run.shard.0);
         let earlier = self.db.query(
@@ -233,7 +260,7 @@ impl<D: Db> Writer<D> {
     /// Writes whole targets in one transaction: each target's row, its
     /// records in its plugin's table, and the shard's heartbeat.
     pub fn write(&mut self, batch: &[(usize, TargetResult)]) -> Result<(), StoreError> {
-        self.db.batch("BEGIN")?;
+        self.db.begin()?;
         match self.write_in_transaction(batch) {
             Ok(()) => self.db.batch("COMMIT"),
             Err(e) => {
@@ -246,35 +273,36 @@ impl<D: Db> Writer<D> {
     fn write_in_transaction(&mut self, batch: &[(usize, TargetResult)]) -> Result<(), StoreError> {
         let d = self.db.dialect();
         let collected_at = OffsetDateTime::now_utc();
+        // One bulk insert per table for the whole batch: a round trip (a
+        // `COPY` in PostgreSQL) per table, not per target.
+        let mut target_rows = Vec::with_capacity(batch.len());
         for (plugin, result) in batch {
-            let plugin = self.run.plugins[*plugin].clone();
             let error = result.error.as_ref();
             let totals: serde_json::Map<String, Value> =
                 result.totals.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect();
-            self.db.execute(
-                &format!(
-                    "INSERT INTO trawl_targets (run_id, shard, plugin, account_id, account_name, region, status, error_code, \
-                     error_message, totals, records, elapsed_ms, finished_at) VALUES ({})",
-                    params(d, 13)
-                ),
-                &[
-                    text(&self.run.run_id),
-                    SqlValue::Integer(i64::from(self.run.shard.0)),
-                    text(&plugin.name),
-                    text(&result.target.account_id),
-                    text(&result.target.account_name),
-                    text(&result.target.region),
-                    text(result.status.as_str()),
-                    error.map_or(SqlValue::Null, |e| text(&e.code)),
-                    error.map_or(SqlValue::Null, |e| text(&e.message)),
-                    SqlValue::Json(Value::Object(totals).to_string()),
-                    SqlValue::Integer(result.record_count as i64),
-                    SqlValue::Integer(result.elapsed.as_millis() as i64),
-                    SqlValue::Timestamp(collected_at),
-                ],
-            )?;
-            if !result.records.is_empty() {
-                self.write_records(&plugin, result, collected_at)?;
+            target_rows.push(vec![
+                text(&self.run.run_id),
+                SqlValue::Integer(i64::from(self.run.shard.0)),
+                text(&self.run.plugins[*plugin].name),
+                text(&result.target.account_id),
+                text(&result.target.account_name),
+                text(&result.target.region),
+                text(result.status.as_str()),
+                error.map_or(SqlValue::Null, |e| text(&e.code)),
+                error.map_or(SqlValue::Null, |e| text(&e.message)),
+                SqlValue::Json(Value::Object(totals).to_string()),
+                SqlValue::Integer(result.record_count as i64),
+                SqlValue::Integer(result.elapsed.as_millis() as i64),
+                SqlValue::Timestamp(collected_at),
+            ]);
+        }
+        let (target_columns, target_types) = target_table();
+        self.db.insert("trawl_targets", &target_columns, &target_types, &target_rows)?;
+        for plugin in 0..self.run.plugins.len() {
+            let results: Vec<&TargetResult> =
+                batch.iter().filter(|(p, r)| *p == plugin && !r.records.is_empty()).map(|(_, r)| r).collect();
+            if !results.is_empty() {
+                self.write_records(plugin, &results, collected_at)?;
             }
         }
         self.db.execute(
@@ -289,18 +317,32 @@ impl<D: Db> Writer<D> {
         Ok(())
     }
 
+    /// The records of `results` (all of plugin `plugin`) into its table.
     fn write_records(
         &mut self,
-        plugin: &StoredPlugin,
-        result: &TargetResult,
+        plugin: usize,
+        results: &[&TargetResult],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let parsed: Vec<Value> = result
-            .records
+        let plugin = self.run.plugins[plugin].clone();
+        // Each record's top-level fields, borrowed from its text: only the
+        // declared columns' values are read further.
+        let mut parsed: Vec<(&TargetResult, HashMap<String, &RawValue>, &RawValue)> = Vec::new();
+        for result in results {
+            for raw in &result.records {
+                // Owned names: a name with an escape cannot be borrowed.
+                let fields: HashMap<String, &RawValue> =
+                    serde_json::from_str(raw.get()).map_err(|e| StoreError::new(&self.shown, e))?;
+                parsed.push((result, fields, raw));
+            }
+        }
+        let values: Vec<Vec<Option<Value>>> = parsed
             .iter()
-            .map(|r| serde_json::from_str(r.get()).map_err(|e| StoreError::new(&self.shown, e)))
-            .collect::<Result<_, _>>()?;
-        let shape = self.shape_for(plugin, &parsed)?;
+            .map(|(_, fields, _)| {
+                plugin.columns.iter().map(|c| fields.get(c).and_then(|v| serde_json::from_str(v.get()).ok())).collect()
+            })
+            .collect();
+        let shape = self.shape_for(&plugin, &values)?;
         let table = table_name(&plugin.name);
         let mut columns: Vec<String> =
             ["run_id", "account_id", "account_name", "region", "collected_at"].map(String::from).to_vec();
@@ -312,11 +354,11 @@ impl<D: Db> Writer<D> {
         }
         columns.push("record".into());
         types.push(ColumnType::Json);
-        let target = &result.target;
         let rows: Vec<Vec<SqlValue>> = parsed
             .iter()
-            .zip(&result.records)
-            .map(|(record, raw)| {
+            .zip(values)
+            .map(|((result, _, raw), values)| {
+                let target = &result.target;
                 let mut row = vec![
                     text(&self.run.run_id),
                     text(&target.account_id),
@@ -324,7 +366,7 @@ impl<D: Db> Writer<D> {
                     text(&target.region),
                     SqlValue::Timestamp(at),
                 ];
-                row.extend(shape.iter().map(|(field, ty)| SqlValue::for_column(record.get(field), *ty)));
+                row.extend(shape.iter().zip(&values).map(|((_, ty), value)| SqlValue::for_column(value.as_ref(), *ty)));
                 row.push(SqlValue::Json(raw.get().to_owned()));
                 row
             })
@@ -335,26 +377,50 @@ impl<D: Db> Writer<D> {
     /// The declared columns of `plugin`'s table and their types, making
     /// the table, adding new columns, and widening a column to text when
     /// its values change type (with one warning naming it).
-    fn shape_for(&mut self, plugin: &StoredPlugin, records: &[Value]) -> Result<Vec<(String, ColumnType)>, StoreError> {
+    fn shape_for(
+        &mut self,
+        plugin: &StoredPlugin,
+        values: &[Vec<Option<Value>>],
+    ) -> Result<Vec<(String, ColumnType)>, StoreError> {
         let d = self.db.dialect();
         let table = table_name(&plugin.name);
-        let seen_type = |field: &str| {
-            records.iter().filter_map(|r| r.get(field).and_then(ColumnType::of)).reduce(ColumnType::widen)
+        // The type the batch's values of declared column `i` need.
+        let seen_type = |i: usize| {
+            values.iter().filter_map(|row| row[i].as_ref().and_then(ColumnType::of)).reduce(ColumnType::widen)
         };
+        // Any change to the table's shape is made holding the schema lock,
+        // on a fresh look at the table (another shard may have made it).
+        let cached_ok = self.shapes.get(&table).is_some_and(|shape| {
+            plugin.columns.iter().enumerate().all(|(i, field)| {
+                let column = column_name(field);
+                shape.columns.iter().any(|(c, t)| *c == column && seen_type(i).is_none_or(|seen| t.holds(seen)))
+            })
+        });
+        if !cached_ok {
+            self.db.lock_schema()?;
+            let warned = self.shapes.remove(&table).map(|s| s.warned).unwrap_or_default();
+            if let Some(columns) = self.db.columns(&table)? {
+                self.shapes.insert(table.clone(), TableShape { columns, warned });
+            }
+        }
         if !self.shapes.contains_key(&table) {
             if self.db.columns(&table)?.is_none() {
-                // Declared columns typed from this first target's records.
-                let columns: Vec<(String, ColumnType)> =
-                    plugin.columns.iter().map(|f| (column_name(f), seen_type(f).unwrap_or(ColumnType::Text))).collect();
+                // Declared columns typed from this first batch's records.
+                let columns: Vec<(String, ColumnType)> = plugin
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (column_name(f), seen_type(i).unwrap_or(ColumnType::Text)))
+                    .collect();
                 self.db.batch(&schema::create_plugin_table(d, &table, &columns))?;
             }
             let existing = self.db.columns(&table)?.unwrap_or_default();
             self.shapes.insert(table.clone(), TableShape { columns: existing, warned: Vec::new() });
         }
         let mut shape = Vec::with_capacity(plugin.columns.len());
-        for field in &plugin.columns {
+        for (i, field) in plugin.columns.iter().enumerate() {
             let column = column_name(field);
-            let seen = seen_type(field);
+            let seen = seen_type(i);
             let known = self.shapes[&table].columns.iter().find(|(c, _)| *c == column).map(|(_, t)| *t);
             let ty = match (known, seen) {
                 (None, seen) => {
@@ -418,7 +484,7 @@ impl<D: Db> Writer<D> {
         let d = self.db.dialect();
         let run_id = self.run.run_id.clone();
         let shard = SqlValue::Integer(i64::from(self.run.shard.0));
-        self.db.batch("BEGIN")?;
+        self.db.begin()?;
         self.db.execute(
             &format!(
                 "UPDATE trawl_run_shards SET state = {}, ended_at = {}, verdict = {}, summary = {} WHERE run_id = {} AND shard = {}",
@@ -505,10 +571,24 @@ impl<D: Db> Writer<D> {
     }
 }
 
-/// Brings `db` to [`schema::SCHEMA_VERSION`], refusing a newer one.
+/// Brings `db` to [`schema::SCHEMA_VERSION`], refusing a newer one, in
+/// one transaction holding the schema lock, so processes opening a new
+/// database at once migrate it once.
 fn migrate<D: Db>(db: &mut D, shown: &str) -> Result<(), StoreError> {
+    db.begin()?;
+    match migrate_in_transaction(db, shown) {
+        Ok(()) => db.batch("COMMIT"),
+        Err(e) => {
+            let _ = db.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn migrate_in_transaction<D: Db>(db: &mut D, shown: &str) -> Result<(), StoreError> {
+    db.lock_schema()?;
     if db.columns("trawl_schema")?.is_none() {
-        db.batch("CREATE TABLE IF NOT EXISTS trawl_schema (version BIGINT NOT NULL); INSERT INTO trawl_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM trawl_schema)")?;
+        db.batch("CREATE TABLE trawl_schema (version BIGINT NOT NULL); INSERT INTO trawl_schema (version) VALUES (0)")?;
     }
     let version = match db.query("SELECT version FROM trawl_schema", &[])?.first().and_then(|r| r.first()) {
         Some(SqlValue::Integer(v)) => *v,
@@ -525,13 +605,11 @@ fn migrate<D: Db>(db: &mut D, shown: &str) -> Result<(), StoreError> {
     }
     let dialect = db.dialect();
     for (from, migration) in schema::migrations(dialect).iter().enumerate().skip(version as usize) {
-        db.batch("BEGIN")?;
         db.batch(migration)?;
         db.execute(
             &format!("UPDATE trawl_schema SET version = {}", param(dialect, 1)),
             &[SqlValue::Integer(from as i64 + 1)],
         )?;
-        db.batch("COMMIT")?;
     }
     Ok(())
 }
