@@ -84,6 +84,8 @@ fn bench() -> Result<(), String> {
             "stores",
             "--bench",
             "diff",
+            "--bench",
+            "iam_limits",
         ])
         .status()
         .map_err(|e| format!("running cargo: {e}"))?;
