@@ -10,8 +10,11 @@ fn ebs() -> String {
 /// The report without wall-clock fields, which differ run to run.
 fn without_timings(mut doc: Value) -> Value {
     doc["summary"].as_object_mut().unwrap().remove("elapsed_ms");
-    doc["run"].as_object_mut().unwrap().remove("elapsed_ms");
-    doc["run"].as_object_mut().unwrap().remove("discovery_ms");
+    let run = doc["run"].as_object_mut().unwrap();
+    // Each run has its own id, and its own wall times.
+    for key in ["elapsed_ms", "discovery_ms", "run_id"] {
+        run.remove(key);
+    }
     for r in doc["results"].as_array_mut().unwrap() {
         r.as_object_mut().unwrap().remove("elapsed_ms");
     }

@@ -109,8 +109,9 @@ pub struct RunArgs {
     /// Also write the run into a database as targets finish:
     /// sqlite:PATH (sqlite: alone is ./trawl.db) or
     /// postgres://USER@HOST:PORT/DB; repeatable.
-    #[arg(long, value_name = "URL", value_parser = StoreUrl::parse_arg)]
-    into: Vec<StoreUrl>,
+    // Parsed after clap: its own error would echo a URL's password.
+    #[arg(long, value_name = "URL")]
+    into: Vec<String>,
     /// This run's id in the databases; give the shards of one run the
     /// same one [default: a new UUIDv7].
     #[arg(long, value_name = "ID", value_parser = run_id)]
@@ -292,7 +293,10 @@ impl RunSpec {
                 .map(|u| u.parse().map_err(|e| InputError::from(format!("`into` in the config: {e}"))))
                 .collect::<anyhow::Result<Vec<StoreUrl>>>()?
         } else {
-            args.into.clone()
+            args.into
+                .iter()
+                .map(|u| u.parse().map_err(|e| InputError::from(format!("--into {e}"))))
+                .collect::<anyhow::Result<Vec<StoreUrl>>>()?
         };
         let run_id = match (&args.run_id, file.run_id.take()) {
             (Some(id), _) => Some(id.clone()),

@@ -10,8 +10,10 @@
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
 
 /// The two databases trawl writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,14 +129,14 @@ pub fn create_plugin_table(dialect: Dialect, table: &str, columns: &[(String, Co
         Dialect::Sqlite => ("TEXT", "TEXT"),
     };
     let t = quote(table);
-    let (by_run, by_place) =
-        (quote(&bounded(&format!("{table}_by_run"))), quote(&bounded(&format!("{table}_by_place"))));
+    // One index: every question is about a run (the newest, or two to
+    // compare), then an account and region; a second would slow each write.
+    let by_run = quote(&bounded(&format!("{table}_by_run")));
     let declared: String = columns.iter().map(|(name, ty)| format!("{} {}, ", quote(name), ty.sql(dialect))).collect();
     format!(
         "CREATE TABLE IF NOT EXISTS {t} (run_id TEXT NOT NULL, account_id TEXT NOT NULL, account_name TEXT NOT NULL, \
          region TEXT NOT NULL, collected_at {time} NOT NULL, {declared}record {json} NOT NULL);
-         CREATE INDEX IF NOT EXISTS {by_run} ON {t} (run_id);
-         CREATE INDEX IF NOT EXISTS {by_place} ON {t} (account_id, region);"
+         CREATE INDEX IF NOT EXISTS {by_run} ON {t} (run_id, account_id, region);"
     )
 }
 
@@ -266,9 +268,12 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
-/// `t` as RFC 3339 text (how SQLite stores date-times).
+/// `t` as RFC 3339 text in UTC with six fraction digits, how SQLite stores
+/// date-times: one width and one offset, so text order is time order.
 pub fn timestamp_text(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    const UTC_MICROS: &[BorrowedFormatItem<'_>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    t.to_offset(UtcOffset::UTC).format(UTC_MICROS).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -276,6 +281,23 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn stored_date_times_sort_as_text_in_time_order() {
+        let times = [
+            "2026-12-06T06:00:00Z",
+            "2026-12-06T06:00:00.1Z",
+            "2026-12-06T06:00:00.123456Z",
+            "2026-12-06T08:00:01+02:00",
+        ];
+        let texts: Vec<String> = times.iter().map(|t| timestamp_text(parse_timestamp(t).unwrap())).collect();
+        assert_eq!(texts[0], "2026-12-06T06:00:00.000000Z");
+        assert_eq!(texts[3], "2026-12-06T06:00:01.000000Z");
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(sorted, texts);
+        assert!(texts.iter().all(|t| parse_timestamp(t).is_some()));
+    }
 
     #[test]
     fn names_from_plugins_are_quoted_bounded_and_kept_apart_from_ours() {

@@ -9,7 +9,7 @@ use rusqlite::types::{ToSqlOutput, Value as Lite, ValueRef};
 use rusqlite::{Connection, ToSql};
 
 use super::StoreError;
-use super::schema::{ColumnType, Dialect, SqlValue, parse_timestamp, quote, timestamp_text};
+use super::schema::{ColumnType, Dialect, SqlValue, quote, timestamp_text};
 use super::writer::Db;
 
 /// An open SQLite database.
@@ -82,13 +82,9 @@ fn read(value: ValueRef<'_>) -> SqlValue {
         ValueRef::Null => SqlValue::Null,
         ValueRef::Integer(n) => SqlValue::Integer(n),
         ValueRef::Real(n) => SqlValue::Real(n),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            let text = String::from_utf8_lossy(t).into_owned();
-            match parse_timestamp(&text) {
-                Some(time) => SqlValue::Timestamp(time),
-                None => SqlValue::Text(text),
-            }
-        }
+        // Text stays text, even when it looks like a date: SQLite keeps no
+        // column types to say otherwise, and callers parse what they need.
+        ValueRef::Text(t) | ValueRef::Blob(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
     }
 }
 

@@ -38,13 +38,6 @@ impl std::str::FromStr for StoreUrl {
     }
 }
 
-impl StoreUrl {
-    /// The `--into` parser, for clap.
-    pub fn parse_arg(s: &str) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
 impl fmt::Display for StoreUrl {
     /// The URL as it may be shown: never with a password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
