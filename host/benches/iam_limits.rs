@@ -35,8 +35,6 @@ const MANAGEMENT_KEY: &str = "AKIA100000000000DEMO";
 const ROLE: &str = "OrganizationAccountAccessRole";
 /// The iam plugin's page size for ListUsers and ListRoles.
 const LIST_PAGE: usize = 1000;
-/// Share of a bucket's rate the client paces at (`limits::bucket::PACE_MARGIN`).
-const PACE_MARGIN: f64 = 0.85;
 
 fn main() {
     let host = PathBuf::from(env!("CARGO_BIN_EXE_host"));
@@ -58,7 +56,10 @@ fn main() {
     let needed: usize = calls.iter().sum();
     let slowest = calls.iter().copied().max().unwrap_or(0);
     let bound = (slowest as f64 - burst).max(0.0) / rate;
-    let paced = (slowest as f64 - burst).max(0.0) / (rate * PACE_MARGIN);
+    // The client leaves the server a fifth of the burst as a cushion
+    // (`limits::bucket::BURST_RESERVE`) and then sends at the full rate.
+    let cushion = (burst / f64::from(trawl_host::limits::BURST_RESERVE)).floor();
+    let paced = (slowest as f64 - (burst - cushion)).max(0.0) / rate;
     let users: usize = org.accounts.iter().map(|a| a.iam.users.len()).sum();
     drop(org);
 
@@ -70,8 +71,7 @@ fn main() {
     );
     println!("  lower bound {bound:.2} s = (slowest account's {slowest} calls - {burst} burst) / {rate}/s");
     println!(
-        "  (the client paces at {:.0} % of a bucket's rate to stay clear of the server: {paced:.2} s = {:.2}x the bound)",
-        PACE_MARGIN * 100.0,
+        "  (the client leaves the server {cushion} tokens of its burst as a cushion: {paced:.2} s = {:.2}x the bound)",
         paced / bound
     );
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub use bucket::{Bucket, MIN_RATE, token_bucket};
+pub use bucket::{BURST_RESERVE, Bucket, MIN_RATE, token_bucket};
 pub use rules::{InvalidOverride, Keying, Override, Rule, RuleBook};
 
 use crate::cloud::{ApiCall, Target};

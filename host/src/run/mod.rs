@@ -44,7 +44,7 @@ use crate::cloud::{CloudClient, RetryPolicy, Target};
 use crate::distribution::{PluginPolicy, PluginSource, load_plugins};
 use crate::limits::Limits;
 use crate::runtime::settings::SettingArg;
-use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Plugin, RuntimeConfig};
+use crate::runtime::{DEFAULT_MAX_OUTPUT, OutputLimits, Plugin, RuntimeConfig, Scope};
 use crate::scheduler::{self, Quorum, SchedulerConfig};
 use crate::targets::{self, Selection};
 
@@ -267,7 +267,8 @@ impl RunBuilder {
                 let backend = json!({"backend": "aws", "endpoint": access.endpoint.as_deref().unwrap_or("AWS")});
                 let aws = Arc::new(aws_backend(&access).await?);
                 let client = CloudClient::new(aws.clone(), limits, self.retry.clone());
-                (aws_accounts(&aws, &client, &access, &mut selection).await?, client, backend, None)
+                let regional = plugins.iter().any(|p| p.info.scope == Scope::Regional);
+                (aws_accounts(&aws, &client, &access, &mut selection, regional).await?, client, backend, None)
             }
             Cloud::Simulated { cloud, source } => {
                 let accounts = targets::accounts_of(cloud.organization());
@@ -365,7 +366,7 @@ fn jobs_in(plugins: &[Arc<Plugin>], targets: &[Vec<Target>]) -> usize {
         .iter()
         .zip(targets)
         .map(|(p, t)| match p.info.scope {
-            crate::runtime::Scope::Organization => usize::from(!t.is_empty()),
+            Scope::Organization => usize::from(!t.is_empty()),
             _ => t.len(),
         })
         .sum()

@@ -64,6 +64,7 @@ pub async fn aws_accounts(
     client: &CloudClient,
     spec: &AwsAccess,
     selection: &mut Selection,
+    regional: bool,
 ) -> Result<Vec<targets::AccountInfo>, RunError> {
     let call = |service: &str, operation: &str, params: serde_json::Value| ApiCall {
         service: service.into(),
@@ -128,7 +129,10 @@ pub async fn aws_accounts(
             "account {id} has no way in: give its [[account]] a role or a profile, or pass --role-name"
         )));
     }
-    let all_regions = selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all" || r.contains('*'));
+    // Only regional plugins need each account's regions: an IAM or Health
+    // run spends no call (and none of IAM's small budget) on them.
+    let all_regions =
+        regional && (selection.regions.is_empty() || selection.regions.iter().any(|r| r == "all" || r.contains('*')));
     // Region discovery, a few accounts at a time (it may assume each
     // account's role first).
     let listed = selection.regions.clone();
