@@ -8,8 +8,9 @@
 //!   and the Python and JavaScript collectors under `plugins/python` and
 //!   `plugins/js` when their toolchains are installed (`cargo xtask
 //!   setup`), as `target/plugins/NAME.wasm`, skipped when up to date.
-//! - `bench`: builds the plugins and runs the benchmarks in release mode:
-//!   per-task overhead, and a run shaped by AWS's rate limits.
+//! - `bench`: builds the plugins and runs every benchmark in
+//!   `host/benches` in release mode (README.md, "Benchmarks", says what
+//!   each measures).
 //! - `man`: the manual page and the shell completions, from the host's
 //!   own command definitions, into `target/man/host.1` and
 //!   `target/completions/`.

@@ -1,4 +1,5 @@
-//! The `host` command line: `run`, `inspect` and `sim export`.
+//! The `host` command line: one module per subcommand (`run`, `merge` and
+//! `report`, `diff`, `inspect`, `new`, `plugin`, `sim`), and the exit codes.
 
 mod aws;
 mod diff;
