@@ -159,6 +159,14 @@ fn demo_users(account: &mut Account, today: i64) {
     for (user, (password, has_mfa, keys)) in account.iam.users.iter_mut().zip(cases) {
         user.password_last_used = password.map(|days| ago(days, 8));
         user.mfa_devices = if has_mfa { mfa(&user.name) } else { Vec::new() };
+        // A user exists before its keys (the fixed key dates are older
+        // than some generated users).
+        let first_key = keys.iter().filter_map(|k| clock::parse(&k.create_date)).map(|t| t as i64).min();
+        if let (Some(first_key), Some(created)) = (first_key, clock::parse(&user.create_date).map(|t| t as i64))
+            && first_key < created
+        {
+            user.create_date = clock::format(first_key - 30 * DAY);
+        }
         user.access_keys = keys;
     }
 }
@@ -737,6 +745,19 @@ mod tests {
         assert_eq!(user("user-003").access_keys[0].status, "Inactive");
         assert_eq!(user("user-002").password_last_used, None);
         assert_eq!(age(user("user-004").password_last_used.as_deref().unwrap(), DAY_X), 120);
+        for u in org.accounts.iter().flat_map(|a| &a.iam.users) {
+            for k in &u.access_keys {
+                let (user_made, key_made) = (clock::parse(&u.create_date), clock::parse(&k.create_date));
+                assert!(
+                    user_made < key_made,
+                    "{} made {} has key {} made {}",
+                    u.name,
+                    u.create_date,
+                    k.id,
+                    k.create_date
+                );
+            }
+        }
 
         let levels = |region: &str| -> Vec<(&str, &str)> {
             management.regions[region].quotas.iter().map(|q| (q.code.as_ref(), level(q))).collect()
