@@ -129,14 +129,16 @@ pub fn create_plugin_table(dialect: Dialect, table: &str, columns: &[(String, Co
         Dialect::Sqlite => ("TEXT", "TEXT"),
     };
     let t = quote(table);
-    // One index: every question is about a run (the newest, or two to
-    // compare), then an account and region; a second would slow each write.
-    let by_run = quote(&bounded(&format!("{table}_by_run")));
+    // A run's rows (the newest run, two runs compared, retention), and a
+    // place's rows across runs (an account's history).
+    let (by_run, by_place) =
+        (quote(&bounded(&format!("{table}_by_run"))), quote(&bounded(&format!("{table}_by_place"))));
     let declared: String = columns.iter().map(|(name, ty)| format!("{} {}, ", quote(name), ty.sql(dialect))).collect();
     format!(
         "CREATE TABLE IF NOT EXISTS {t} (run_id TEXT NOT NULL, account_id TEXT NOT NULL, account_name TEXT NOT NULL, \
          region TEXT NOT NULL, collected_at {time} NOT NULL, {declared}record {json} NOT NULL);
-         CREATE INDEX IF NOT EXISTS {by_run} ON {t} (run_id, account_id, region);"
+         CREATE INDEX IF NOT EXISTS {by_run} ON {t} (run_id);
+         CREATE INDEX IF NOT EXISTS {by_place} ON {t} (account_id, region);"
     )
 }
 
