@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::{Value, json};
-use trawl_tests::{EXIT_INPUT, PostgresServer, fixture, host, plugin};
+use trawl_tests::{EXIT_INPUT, PostgresServer, fixture, host, plugin, stored_run_id};
 
 fn ebs() -> String {
     plugin("ebs").to_str().unwrap().to_owned()
@@ -156,16 +156,6 @@ fn run(org: &Path, args: &[&str]) -> (Value, String) {
     let run = host(&all);
     assert_eq!(run.status, 0, "{}", run.stderr);
     (run.json(), run.stderr)
-}
-
-/// The run id `host run` printed for `url` (`stored: run ID in URL (...)`).
-fn stored_run_id(stderr: &str) -> String {
-    stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("stored: run "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no `stored:` line in {stderr}"))
-        .to_owned()
 }
 
 /// `host diff ARGS` as JSON, exit 0.

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use trawl_tests::{EXIT_INPUT, PostgresServer, host, host_command, plugin, run_command};
+use trawl_tests::{EXIT_INPUT, PostgresServer, host, host_command, plugin, run_command, stored_run_id};
 
 /// Runs `sql` with the `sqlite3` shell (Debian's `sqlite3`) and returns
 /// its output, one row a line, columns `|`-separated.
@@ -38,16 +38,6 @@ fn run_into(plugins: &[&str], into: &[&str], extra: &[&str]) -> (Value, String) 
     let run = host(&args);
     assert_eq!(run.status, 0, "{}", run.stderr);
     (run.json(), run.stderr)
-}
-
-/// The run id `host run` printed (`stored: run ID in URL (STATE)`).
-fn stored_run_id(stderr: &str) -> String {
-    stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("stored: run "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no `stored:` line in {stderr}"))
-        .to_owned()
 }
 
 /// Unattached volumes per account in the newest run, the README's first

@@ -22,7 +22,7 @@ use peak_rss::peak_rss_mb;
 use trawl_host::cloud::sim::{OrgSpec, SimCloud, SimSource};
 use trawl_host::run::{Cloud, Run};
 use trawl_host::store::diff::{CountsOnly, compare_stored};
-use trawl_host::store::{RunMeta, RunState, StoreSink, StoreUrl, StoredPlugin};
+use trawl_host::store::{RunMeta, RunState, StoreSink, StoreUrl};
 
 const CHILD: &str = "TRAWL_BENCH_DIFF_CHILD";
 const ROUNDS: usize = 3;
@@ -52,21 +52,7 @@ async fn store_run(urls: &[StoreUrl], seed: u64) -> (String, usize) {
         sinks.push(StoreSink::open(url).await.expect("the database opens"));
     }
     let mut run = Run::builder().plugin(plugin_path()).cloud(cloud).start().await.expect("the run starts");
-    let info = run.plugins()[0].clone();
-    let meta = RunMeta {
-        run_id: run.run_id().to_owned(),
-        started_at: time::OffsetDateTime::now_utc(),
-        backend: "sim-generated".into(),
-        endpoint: None,
-        plugins: vec![StoredPlugin {
-            name: info.name.clone(),
-            version: info.version.clone(),
-            digest: run.plugin_digests()[0].clone(),
-            key: info.key.clone(),
-            columns: info.columns.clone(),
-        }],
-        shard: (1, 1),
-    };
+    let meta = RunMeta::of(&run);
     for sink in &sinks {
         sink.begin(meta.clone()).await.expect("the run begins");
     }

@@ -19,7 +19,7 @@ use futures::StreamExt;
 use peak_rss::peak_rss_mb;
 use trawl_host::cloud::sim::{OrgSpec, SimCloud, SimSource};
 use trawl_host::run::{Cloud, Run};
-use trawl_host::store::{RunMeta, RunState, StoreSink, StoreUrl, StoredPlugin};
+use trawl_host::store::{RunMeta, RunState, StoreSink, StoreUrl};
 
 const CHILD: &str = "TRAWL_BENCH_STORES_CHILD";
 const ROUNDS: usize = 3;
@@ -55,21 +55,7 @@ fn child(into: Option<StoreUrl>) {
         };
         let mut run = Run::builder().plugin(plugin_path()).cloud(cloud).start().await.expect("the run starts");
         if let Some(sink) = &sink {
-            let info = &run.plugins()[0];
-            let meta = RunMeta {
-                run_id: run.run_id().to_owned(),
-                started_at: time::OffsetDateTime::now_utc(),
-                backend: "sim-generated".into(),
-                endpoint: None,
-                plugins: vec![StoredPlugin {
-                    name: info.name.clone(),
-                    version: info.version.clone(),
-                    digest: run.plugin_digests()[0].clone(),
-                    key: info.key.clone(),
-                    columns: info.columns.clone(),
-                }],
-                shard: (1, 1),
-            };
+            let meta = RunMeta::of(&run);
             sink.begin(meta).await.expect("the run begins");
         }
         let mut records = 0;

@@ -487,3 +487,14 @@ impl Drop for PostgresServer {
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+/// The run id `host run --into` printed on stderr (`stored: run ID in URL
+/// (STATE)`).
+pub fn stored_run_id(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("stored: run "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no `stored:` line in {stderr}"))
+        .to_owned()
+}

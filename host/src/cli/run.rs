@@ -23,7 +23,7 @@ use crate::run::{Cloud, Run, RunError, Shard};
 use crate::runtime::DEFAULT_MAX_OUTPUT;
 use crate::runtime::settings::SettingArg;
 use crate::scheduler::{JoinPolicy, Quorum, SchedulerConfig};
-use crate::store::{RunMeta, StoreSink, StoreUrl, StoredPlugin};
+use crate::store::{RunMeta, StoreSink, StoreUrl};
 use crate::targets::Selection;
 
 /// `host run` flags; each overrides the key of the same name in `--config`.
@@ -468,7 +468,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     }
     let names: Vec<String> = run.plugins().iter().map(|p| p.name.clone()).collect();
     let visible = output.stderr_is_terminal() && !spec.no_progress && !quiet;
-    output.begin_stores(run_meta(&run)).await.map_err(InputError::from)?;
+    output.begin_stores(RunMeta::of(&run)).await.map_err(InputError::from)?;
     let progress = Progress::new(run.watch(), &names, visible, run.calls());
     output.stream(&mut run).await;
     let report = run.wait().await;
@@ -494,35 +494,6 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 /// The exit status when a database could not be written: every result is
 /// on stdout, but the stored run is incomplete.
 pub const EXIT_NOT_STORED: u8 = 7;
-
-/// What a database records about the run that `run` is.
-fn run_meta(run: &crate::run::RunHandle) -> RunMeta {
-    let backend = run.backend();
-    let text = |key: &str| backend.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let shard = backend.get("shard").map_or((1, 1), |s| {
-        let n = |k: &str| s.get(k).and_then(|v| v.as_u64()).unwrap_or(1) as u32;
-        (n("index"), n("count"))
-    });
-    RunMeta {
-        run_id: run.run_id().to_owned(),
-        started_at: time::OffsetDateTime::now_utc(),
-        backend: text("backend").unwrap_or_default(),
-        endpoint: text("endpoint").or_else(|| text("fixture")),
-        plugins: run
-            .plugins()
-            .iter()
-            .zip(run.plugin_digests())
-            .map(|(info, digest)| StoredPlugin {
-                name: info.name.clone(),
-                version: info.version.clone(),
-                digest: digest.clone(),
-                key: info.key.clone(),
-                columns: info.columns.clone(),
-            })
-            .collect(),
-        shard,
-    }
-}
 
 /// Ctrl-C or SIGTERM cancels the run (what finished is still written); a
 /// second one exits at once.

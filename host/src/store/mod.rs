@@ -61,6 +61,37 @@ pub struct RunMeta {
     pub shard: (u32, u32),
 }
 
+impl RunMeta {
+    /// What a database records about the run `run` is, starting now.
+    pub fn of(run: &crate::run::RunHandle) -> Self {
+        let backend = run.backend();
+        let text = |key: &str| backend.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let shard = backend.get("shard").map_or((1, 1), |s| {
+            let n = |k: &str| s.get(k).and_then(|v| v.as_u64()).unwrap_or(1) as u32;
+            (n("index"), n("count"))
+        });
+        Self {
+            run_id: run.run_id().to_owned(),
+            started_at: OffsetDateTime::now_utc(),
+            backend: text("backend").unwrap_or_default(),
+            endpoint: text("endpoint").or_else(|| text("fixture")),
+            plugins: run
+                .plugins()
+                .iter()
+                .zip(run.plugin_digests())
+                .map(|(info, digest)| StoredPlugin {
+                    name: info.name.clone(),
+                    version: info.version.clone(),
+                    digest: digest.clone(),
+                    key: info.key.clone(),
+                    columns: info.columns.clone(),
+                })
+                .collect(),
+            shard,
+        }
+    }
+}
+
 /// A plugin of a stored run.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StoredPlugin {

@@ -271,7 +271,6 @@ impl<D: Db> Writer<D> {
     }
 
     fn write_in_transaction(&mut self, batch: &[(usize, TargetResult)]) -> Result<(), StoreError> {
-        let d = self.db.dialect();
         let collected_at = OffsetDateTime::now_utc();
         // One bulk insert per table for the whole batch: a round trip (a
         // `COPY` in PostgreSQL) per table, not per target.
@@ -305,16 +304,8 @@ impl<D: Db> Writer<D> {
                 self.write_records(plugin, &results, collected_at)?;
             }
         }
-        self.db.execute(
-            &format!(
-                "UPDATE trawl_run_shards SET heartbeat_at = {} WHERE run_id = {} AND shard = {}",
-                param(d, 1),
-                param(d, 2),
-                param(d, 3)
-            ),
-            &[now(), text(&self.run.run_id), SqlValue::Integer(i64::from(self.run.shard.0))],
-        )?;
-        Ok(())
+        // Writing is a sign of life.
+        self.heartbeat()
     }
 
     /// The records of `results` (all of plugin `plugin`) into its table.
