@@ -10,13 +10,15 @@ use crate::workspace_root;
 /// protocols, oras reads and writes the OCI registry, componentize-py
 /// builds the Python collectors.
 const PIP_PACKAGES: &[&str] = &["boto3", "moto[server]", "oras", "componentize-py==0.25.1"];
-/// Debian packages: the browser that renders the HTML report, the OCI
-/// registry, the databases stored runs go to.
+/// Debian packages, each with a shell test that it is installed: the
+/// browser that renders the HTML report, the OCI registry, the databases
+/// stored runs go to. PostgreSQL's server is told by `initdb`: a machine
+/// with only the `psql` client has `/usr/lib/postgresql` too.
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
-    ("chromium", "chromium"),
-    ("docker-registry", "docker-registry"),
-    ("postgresql", "/usr/lib/postgresql"),
-    ("sqlite3", "sqlite3"),
+    ("chromium", "command -v chromium"),
+    ("docker-registry", "command -v docker-registry"),
+    ("postgresql", "ls /usr/lib/postgresql/*/bin/initdb"),
+    ("sqlite3", "command -v sqlite3"),
 ];
 const RUST_TARGETS: &[&str] = &["wasm32-wasip2", "wasm32-wasip1"];
 
@@ -42,10 +44,7 @@ pub fn setup() -> Result<(), String> {
     }
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
-        .filter(|(_, found)| {
-            let on_path = || Command::new("sh").args(["-c", &format!("command -v {found}")]).output();
-            !(std::path::Path::new(found).exists() || on_path().is_ok_and(|o| o.status.success()))
-        })
+        .filter(|(_, installed)| !Command::new("sh").args(["-c", installed]).output().is_ok_and(|o| o.status.success()))
         .map(|(package, _)| *package)
         .collect();
     if !missing.is_empty() {
