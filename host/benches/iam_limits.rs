@@ -98,97 +98,89 @@ fn main() {
     let inspect = command(&["inspect", plugin.to_str().unwrap()]).output().expect("host inspect");
     assert!(inspect.status.success(), "{}", String::from_utf8_lossy(&inspect.stderr));
 
-    // As an operator types it, then with the one region account-scoped
-    // plugins use given: without --regions, an AWS run first assumes a role
-    // and calls ec2:DescribeRegions in every account to find its regions,
-    // which an account-scoped collector never uses.
-    for (label, extra) in [
-        ("host run --aws --org --role-name ROLE", vec![]),
-        ("the same with --regions us-east-1 (no region discovery)", vec!["--regions", "us-east-1"]),
-    ] {
-        // A fresh server each time: empty buckets.
-        let mut server = command(&["sim", "serve", "--port", "0", "--sim-generate", SPEC])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("host sim serve");
-        let mut url = String::new();
-        BufReader::new(server.stdout.take().unwrap()).read_line(&mut url).unwrap();
-        let url = url.trim().to_owned();
+    // As an operator types it (no --regions: a run of account-scoped
+    // plugins discovers no regions).
+    let label = "host run --aws --org --role-name ROLE";
+    let mut server = command(&["sim", "serve", "--port", "0", "--sim-generate", SPEC])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("host sim serve");
+    let mut url = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut url).unwrap();
+    let url = url.trim().to_owned();
 
-        let report = tempfile::NamedTempFile::new().unwrap();
-        let workers = ACCOUNTS.to_string();
-        let mut args = vec![
-            "run",
-            plugin.to_str().unwrap(),
-            "--aws",
-            "--endpoint-url",
-            &url,
-            "--org",
-            "--role-name",
-            ROLE,
-            "--max-workers",
-            &workers,
-            "--no-progress",
-            "-q",
-            "-o",
-            "json",
-        ];
-        args.extend(extra.iter().copied());
-        let started = Instant::now();
-        let mut run = command(&args).stdout(report.reopen().unwrap()).stderr(Stdio::piped()).spawn().expect("host run");
-        // The child's own high-water mark, polled while it runs.
-        let mut peak_kb = 0u64;
-        let status = loop {
-            if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", run.id())) {
-                let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"));
-                if let Some(kb) = hwm.and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()) {
-                    peak_kb = peak_kb.max(kb);
-                }
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let workers = ACCOUNTS.to_string();
+    let args = vec![
+        "run",
+        plugin.to_str().unwrap(),
+        "--aws",
+        "--endpoint-url",
+        &url,
+        "--org",
+        "--role-name",
+        ROLE,
+        "--max-workers",
+        &workers,
+        "--no-progress",
+        "-q",
+        "-o",
+        "json",
+    ];
+    let started = Instant::now();
+    let mut run = command(&args).stdout(report.reopen().unwrap()).stderr(Stdio::piped()).spawn().expect("host run");
+    // The child's own high-water mark, polled while it runs.
+    let mut peak_kb = 0u64;
+    let status = loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", run.id())) {
+            let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"));
+            if let Some(kb) = hwm.and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()) {
+                peak_kb = peak_kb.max(kb);
             }
-            if let Some(status) = run.try_wait().unwrap() {
-                break status;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let wall = started.elapsed().as_secs_f64();
-        let _ = server.kill();
-        let _ = server.wait();
-        let mut stderr = String::new();
-        let _ = std::io::Read::read_to_string(&mut run.stderr.take().unwrap(), &mut stderr);
-        let doc: Value = serde_json::from_reader(report.reopen().unwrap()).unwrap_or_else(|e| {
-            panic!("host run ({status}) printed no report ({e}): {stderr}");
-        });
-
-        let summary = &doc["summary"];
-        let calls = &doc["run"]["calls"];
-        let discovery = doc["run"]["discovery_ms"].as_f64().unwrap_or(0.0) / 1000.0;
-        let ratio = wall / bound;
-        println!();
-        println!("  {label}:");
-        println!(
-            "    wall {wall:.2} s = {ratio:.3}x the lower bound (target <= 1.2x: {})",
-            if ratio <= 1.2 { "met" } else { "NOT met" }
-        );
-        println!(
-            "    of which discovery (accounts and regions) {discovery:.2} s, collection {:.2} s = {:.3}x the bound",
-            wall - discovery,
-            (wall - discovery) / bound
-        );
-        println!(
-            "    {} calls, {} throttled, {} retried; {} of {} accounts succeeded, {} failed; {} of {users} users, {} stale keys",
-            calls["calls"],
-            calls["throttled"],
-            calls["retries"],
-            summary["succeeded"],
-            summary["total"],
-            summary["failed"],
-            summary["totals"]["users"],
-            summary["totals"]["stale_keys"],
-        );
-        println!("    peak RSS of host run {:.1} MB", peak_kb as f64 / 1024.0);
-        if !status.success() {
-            println!("    host run exited {status}: {}", stderr.trim());
         }
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let wall = started.elapsed().as_secs_f64();
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut run.stderr.take().unwrap(), &mut stderr);
+    let doc: Value = serde_json::from_reader(report.reopen().unwrap()).unwrap_or_else(|e| {
+        panic!("host run ({status}) printed no report ({e}): {stderr}");
+    });
+
+    let summary = &doc["summary"];
+    let calls = &doc["run"]["calls"];
+    let discovery = doc["run"]["discovery_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+    let ratio = wall / bound;
+    println!();
+    println!("  {label}:");
+    println!(
+        "    wall {wall:.2} s = {ratio:.3}x the lower bound (target <= 1.2x: {})",
+        if ratio <= 1.2 { "met" } else { "NOT met" }
+    );
+    println!(
+        "    of which discovery (accounts and regions) {discovery:.2} s, collection {:.2} s = {:.3}x the bound",
+        wall - discovery,
+        (wall - discovery) / bound
+    );
+    println!(
+        "    {} calls, {} throttled, {} retried; {} of {} accounts succeeded, {} failed; {} of {users} users, {} stale keys",
+        calls["calls"],
+        calls["throttled"],
+        calls["retries"],
+        summary["succeeded"],
+        summary["total"],
+        summary["failed"],
+        summary["totals"]["users"],
+        summary["totals"]["stale_keys"],
+    );
+    println!("    peak RSS of host run {:.1} MB", peak_kb as f64 / 1024.0);
+    if !status.success() {
+        println!("    host run exited {status}: {}", stderr.trim());
     }
 }
