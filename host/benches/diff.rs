@@ -10,48 +10,33 @@
 //! Run with `cargo xtask bench` (builds the plugin and the host, then
 //! this in release).
 
+#[path = "support/ebs_org.rs"]
+mod ebs_org;
 #[path = "support/peak_rss.rs"]
 mod peak_rss;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use ebs_org::{TARGETS, ebs_cloud, ebs_plugin, median};
 use futures::StreamExt;
 use peak_rss::peak_rss_mb;
-use trawl_host::cloud::sim::{OrgSpec, SimCloud, SimSource};
-use trawl_host::run::{Cloud, Run};
+use trawl_host::run::Run;
 use trawl_host::store::diff::{CountsOnly, compare_stored};
 use trawl_host::store::{RunMeta, RunState, StoreSink, StoreUrl};
 
 const CHILD: &str = "TRAWL_BENCH_DIFF_CHILD";
 const ROUNDS: usize = 3;
-const TARGETS: usize = 10_000;
-const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-northeast-2", "us-west-2"];
-
-fn plugin_path() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/ebs.wasm");
-    assert!(path.exists(), "{} missing: run `cargo xtask bench`", path.display());
-    path
-}
 
 /// Stores one run of the organisation generated from `seed` into every
 /// database; returns its id and record count.
 async fn store_run(urls: &[StoreUrl], seed: u64) -> (String, usize) {
-    let spec = OrgSpec {
-        accounts: TARGETS / REGIONS.len(),
-        regions: REGIONS.map(String::from).to_vec(),
-        volumes_per_region: 45,
-        roles_per_account: 0,
-        users_per_account: 0,
-        seed,
-    };
-    let cloud = Cloud::Simulated { cloud: Box::new(SimCloud::new(spec.generate())), source: SimSource::Generated };
+    let cloud = ebs_cloud(seed);
     let mut sinks = Vec::new();
     for url in urls {
         sinks.push(StoreSink::open(url).await.expect("the database opens"));
     }
-    let mut run = Run::builder().plugin(plugin_path()).cloud(cloud).start().await.expect("the run starts");
+    let mut run = Run::builder().plugin(ebs_plugin()).cloud(cloud).start().await.expect("the run starts");
     let meta = RunMeta::of(&run);
     for sink in &sinks {
         sink.begin(meta.clone()).await.expect("the run begins");
@@ -110,12 +95,6 @@ fn compare(old: &str, new: &str, url: &str, figures: &mut Figures) {
         .expect("host diff runs");
     assert!(status.success());
     figures.cli_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 fn main() {

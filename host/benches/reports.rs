@@ -8,49 +8,32 @@
 //!
 //! Run with `cargo xtask bench` (builds the plugin, then this in release).
 
+#[path = "support/ebs_org.rs"]
+mod ebs_org;
 #[path = "support/peak_rss.rs"]
 mod peak_rss;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Instant, SystemTime};
 
+use ebs_org::{TARGETS, ebs_cloud, ebs_plugin, median};
 use peak_rss::peak_rss_mb;
-use trawl_host::cloud::sim::{OrgSpec, SimCloud, SimSource};
 use trawl_host::report::{dir, json};
-use trawl_host::run::{Cloud, Run};
+use trawl_host::run::Run;
 
 const CHILD: &str = "TRAWL_BENCH_REPORTS_CHILD";
 const ROUNDS: usize = 3;
-const TARGETS: usize = 10_000;
-const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-northeast-2", "us-west-2"];
-
-fn plugin_path() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/ebs.wasm");
-    assert!(path.exists(), "{} missing: run `cargo xtask bench`", path.display());
-    path
-}
 
 /// One run in this (child) process; prints wall ms, peak MB, records and
 /// the bytes written.
 fn child(with_report: bool) {
-    let spec = OrgSpec {
-        accounts: TARGETS / REGIONS.len(),
-        regions: REGIONS.map(String::from).to_vec(),
-        // 22.5 % of a region's volumes are unattached on average: ~10
-        // records per target.
-        volumes_per_region: 45,
-        roles_per_account: 0,
-        users_per_account: 0,
-        seed: 42,
-    };
-    let cloud = Cloud::Simulated { cloud: Box::new(SimCloud::new(spec.generate())), source: SimSource::Generated };
+    let cloud = ebs_cloud(42);
     let org_mb = peak_rss_mb();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
     let out = tempfile::tempdir().expect("a temporary directory");
     let started = Instant::now();
     let (records, bytes) = runtime.block_on(async {
-        let run = Run::builder().plugin(plugin_path()).cloud(cloud).start().await.expect("the run starts");
+        let run = Run::builder().plugin(ebs_plugin()).cloud(cloud).start().await.expect("the run starts");
         let report = run.wait().await;
         assert_eq!(report.reports[0].results.len(), TARGETS);
         let run_info = report.run_info();
@@ -94,12 +77,6 @@ fn spawn(mode: &str, figures: &mut Figures) {
     figures.records = fields[2].parse().unwrap();
     figures.bytes = fields[3].parse().unwrap();
     figures.org_mb = fields[4].parse().unwrap();
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 fn main() {

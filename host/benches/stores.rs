@@ -8,44 +8,27 @@
 //!
 //! Run with `cargo xtask bench` (builds the plugin, then this in release).
 
+#[path = "support/ebs_org.rs"]
+mod ebs_org;
 #[path = "support/peak_rss.rs"]
 mod peak_rss;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use ebs_org::{TARGETS, ebs_cloud, ebs_plugin, median};
 use futures::StreamExt;
 use peak_rss::peak_rss_mb;
-use trawl_host::cloud::sim::{OrgSpec, SimCloud, SimSource};
-use trawl_host::run::{Cloud, Run};
+use trawl_host::run::Run;
 use trawl_host::store::{RunMeta, RunState, StoreSink, StoreUrl};
 
 const CHILD: &str = "TRAWL_BENCH_STORES_CHILD";
 const ROUNDS: usize = 3;
-const TARGETS: usize = 10_000;
-const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-northeast-2", "us-west-2"];
-
-fn plugin_path() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/ebs.wasm");
-    assert!(path.exists(), "{} missing: run `cargo xtask bench`", path.display());
-    path
-}
 
 /// One run in this (child) process, into `into` (or nowhere); prints wall
 /// ms, peak MB and records.
 fn child(into: Option<StoreUrl>) {
-    let spec = OrgSpec {
-        accounts: TARGETS / REGIONS.len(),
-        regions: REGIONS.map(String::from).to_vec(),
-        // 22.5 % of a region's volumes are unattached on average: ~10
-        // records per target.
-        volumes_per_region: 45,
-        roles_per_account: 0,
-        users_per_account: 0,
-        seed: 42,
-    };
-    let cloud = Cloud::Simulated { cloud: Box::new(SimCloud::new(spec.generate())), source: SimSource::Generated };
+    let cloud = ebs_cloud(42);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
     let started = Instant::now();
     let records = runtime.block_on(async {
@@ -53,7 +36,7 @@ fn child(into: Option<StoreUrl>) {
             Some(url) => Some(StoreSink::open(url).await.expect("the database opens")),
             None => None,
         };
-        let mut run = Run::builder().plugin(plugin_path()).cloud(cloud).start().await.expect("the run starts");
+        let mut run = Run::builder().plugin(ebs_plugin()).cloud(cloud).start().await.expect("the run starts");
         if let Some(sink) = &sink {
             let meta = RunMeta::of(&run);
             sink.begin(meta).await.expect("the run begins");
@@ -92,12 +75,6 @@ fn spawn(into: Option<&str>, figures: &mut Figures) {
     figures.wall_ms.push(fields[0].parse().unwrap());
     figures.rss_mb.push(fields[1].parse().unwrap());
     figures.records = fields[2].parse().unwrap();
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 fn main() {

@@ -238,7 +238,30 @@ pub enum SqlValue {
     Text(String),
 }
 
+/// The `i`th (from 1) parameter placeholder: `$i` or `?i`.
+pub fn param(dialect: Dialect, i: usize) -> String {
+    match dialect {
+        Dialect::Postgres => format!("${i}"),
+        Dialect::Sqlite => format!("?{i}"),
+    }
+}
+
+/// `s` as an SQL text value.
+pub fn text(s: &str) -> SqlValue {
+    SqlValue::Text(s.to_owned())
+}
+
 impl SqlValue {
+    /// This value as a date-time: PostgreSQL's timestamps, and the RFC
+    /// 3339 text SQLite holds them as.
+    pub fn as_timestamp(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Timestamp(t) => Some(*t),
+            Self::Text(t) => parse_timestamp(t),
+            _ => None,
+        }
+    }
+
     /// `value` for a column of type `column` (a value the column does not
     /// hold as itself is stored as its text).
     pub fn for_column(value: Option<&Value>, column: ColumnType) -> Self {

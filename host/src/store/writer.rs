@@ -14,7 +14,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use super::schema::{self, ColumnType, Dialect, SqlValue, column_name, quote, table_name};
+use super::schema::{self, ColumnType, Dialect, SqlValue, column_name, param, quote, table_name, text};
 use super::{RunMeta, RunState, StoreError, StoredPlugin};
 use crate::report::TargetResult;
 
@@ -73,21 +73,9 @@ fn target_table() -> (Vec<String>, Vec<ColumnType>) {
     (columns.iter().map(|(c, _)| (*c).to_owned()).collect(), columns.iter().map(|(_, t)| *t).collect())
 }
 
-/// The `i`th (from 1) parameter placeholder.
-fn param(dialect: Dialect, i: usize) -> String {
-    match dialect {
-        Dialect::Postgres => format!("${i}"),
-        Dialect::Sqlite => format!("?{i}"),
-    }
-}
-
 /// A statement's placeholders, `$1, $2, ...` or `?1, ?2, ...`.
 fn params(dialect: Dialect, n: usize) -> String {
     (1..=n).map(|i| param(dialect, i)).collect::<Vec<_>>().join(", ")
-}
-
-fn text(s: &str) -> SqlValue {
-    SqlValue::Text(s.to_owned())
 }
 
 fn now() -> SqlValue {
@@ -620,11 +608,7 @@ fn sweep_dead_runs<D: Db>(db: &mut D) -> Result<(), StoreError> {
         else {
             continue;
         };
-        let beat = match beat {
-            SqlValue::Timestamp(t) => Some(*t),
-            SqlValue::Text(t) => schema::parse_timestamp(t),
-            _ => None,
-        };
+        let beat = beat.as_timestamp();
         let stale = beat.is_none_or(|t| (now - t).whole_seconds() > STALE_AFTER_SECONDS);
         let gone = *host == here && !process_alive(*pid);
         if !(stale || gone) {

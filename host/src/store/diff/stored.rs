@@ -13,7 +13,7 @@ use super::{
     TargetState, names, plan, run_comparison,
 };
 use crate::store::postgres::Postgres;
-use crate::store::schema::{self, Dialect, SqlValue, quote, table_name};
+use crate::store::schema::{self, Dialect, SqlValue, param, quote, table_name, text};
 use crate::store::sqlite::Sqlite;
 use crate::store::writer::Db;
 use crate::store::{StoreError, StoreUrl};
@@ -162,17 +162,6 @@ fn as_text(value: &SqlValue) -> Option<String> {
     }
 }
 
-fn text(s: &str) -> SqlValue {
-    SqlValue::Text(s.to_owned())
-}
-
-fn param(dialect: Dialect, i: usize) -> String {
-    match dialect {
-        Dialect::Postgres => format!("${i}"),
-        Dialect::Sqlite => format!("?{i}"),
-    }
-}
-
 /// Every run the database holds, oldest first.
 fn stored_runs(db: &mut dyn Reader, shown: &str) -> Result<Vec<StoredRun>, DiffError> {
     let rows = db.query("SELECT run_id, started_at, state, plugin_set, plugins FROM trawl_runs", &[])?;
@@ -182,11 +171,7 @@ fn stored_runs(db: &mut dyn Reader, shown: &str) -> Result<Vec<StoredRun>, DiffE
         else {
             continue;
         };
-        let started_at = match started {
-            SqlValue::Timestamp(t) => Some(*t),
-            SqlValue::Text(t) => schema::parse_timestamp(t),
-            _ => None,
-        };
+        let started_at = started.as_timestamp();
         let plugins = match plugins {
             SqlValue::Text(json) | SqlValue::Json(json) => serde_json::from_str(json).map_err(|e| {
                 DiffError::Input(format!("{shown}: run {run_id} has plugins that cannot be read ({e})"))
